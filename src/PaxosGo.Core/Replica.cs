@@ -1,0 +1,148 @@
+using System.Text;
+
+namespace PaxosGo.Core;
+
+/// <summary>What happened to a command when its slot was applied.</summary>
+public enum ApplyOutcome
+{
+    /// <summary>First time seen: executed, <c>state</c> incremented.</summary>
+    Executed,
+
+    /// <summary>The client's last executed request again: not executed, the cached result returned.</summary>
+    Duplicate,
+
+    /// <summary>Older than the client's last executed request: not executed, no result to return.</summary>
+    Stale,
+}
+
+/// <summary>The answer a client gets for a command: <c>state</c> right after it executed, and the machine's output.</summary>
+public sealed record CommandResult(ulong State, byte[] Output);
+
+/// <summary>One command of an applied slot and what became of it.</summary>
+public readonly record struct AppliedCommand(ulong Slot, Command Command, ApplyOutcome Outcome, CommandResult? Result);
+
+/// <summary>
+/// One node's copy of an application's replicated state: the 64-bit <c>state</c> counter, the
+/// client-session table that makes execution exactly-once, and the application's
+/// <see cref="IStateMachine"/>. Deterministic; snapshots are byte-identical on every replica at
+/// the same slot.
+/// </summary>
+/// <remarks>
+/// Sessions follow TigerBeetle's model: each client has at most one request in flight, and the
+/// session keeps its last executed request id with that request's result. A retry of that request
+/// gets the cached result; an older one is stale and executes nothing.
+/// </remarks>
+public sealed class Replica
+{
+    private const byte SnapshotVersion = 1;
+    private readonly IStateMachine _machine;
+    private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+
+    /// <summary>Creates an empty replica around <paramref name="machine"/>.</summary>
+    public Replica(IStateMachine machine)
+    {
+        ArgumentNullException.ThrowIfNull(machine);
+        _machine = machine;
+    }
+
+    /// <summary>The specification's <c>state</c>: how many client commands have executed. No-ops and duplicates leave it alone.</summary>
+    public ulong State { get; private set; }
+
+    /// <summary>The application state machine.</summary>
+    public IStateMachine Machine => _machine;
+
+    /// <summary>How many clients have a session.</summary>
+    public int SessionCount => _sessions.Count;
+
+    /// <summary>Applies one command exactly once.</summary>
+    public (ApplyOutcome Outcome, CommandResult? Result) Apply(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (_sessions.TryGetValue(command.ClientId, out var session))
+        {
+            if (command.RequestId == session.LastRequestId) return (ApplyOutcome.Duplicate, session.LastResult);
+            if (command.RequestId < session.LastRequestId) return (ApplyOutcome.Stale, null);
+        }
+
+        byte[] output = _machine.Apply(command);
+        State = unchecked(State + 1);
+        var result = new CommandResult(State, output);
+        _sessions[command.ClientId] = new Session(command.RequestId, result);
+        return (ApplyOutcome.Executed, result);
+    }
+
+    /// <summary>The cached result of a client's last executed request, if <paramref name="requestId"/> is that request.</summary>
+    public bool TryGetCachedResult(string clientId, ulong requestId, out CommandResult? result)
+    {
+        if (_sessions.TryGetValue(clientId, out var session) && session.LastRequestId == requestId)
+        {
+            result = session.LastResult;
+            return true;
+        }
+
+        result = null;
+        return false;
+    }
+
+    /// <summary>The last executed request id of a client (0 when it has no session).</summary>
+    public ulong LastRequestId(string clientId) =>
+        _sessions.TryGetValue(clientId, out var session) ? session.LastRequestId : 0;
+
+    /// <summary>Serializes <c>state</c>, the session table (sorted by client) and the machine.</summary>
+    public byte[] TakeSnapshot()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(SnapshotVersion);
+            w.Write(State);
+            w.Write(_sessions.Count);
+            foreach (var (client, session) in _sessions.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                w.Write(client);
+                w.Write(session.LastRequestId);
+                w.Write(session.LastResult.State);
+                w.Write(session.LastResult.Output.Length);
+                w.Write(session.LastResult.Output);
+            }
+
+            byte[] machine = _machine.Snapshot();
+            w.Write(machine.Length);
+            w.Write(machine);
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>Replaces everything with a snapshot from <see cref="TakeSnapshot"/>.</summary>
+    public void Restore(byte[] snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        using var r = new BinaryReader(new MemoryStream(snapshot, writable: false), Encoding.UTF8);
+        byte version = r.ReadByte();
+        if (version != SnapshotVersion)
+        {
+            throw new InvalidDataException($"Unknown replica snapshot version {version}.");
+        }
+
+        ulong state = r.ReadUInt64();
+        int count = r.ReadInt32();
+        var sessions = new Dictionary<string, Session>(count, StringComparer.Ordinal);
+        for (int i = 0; i < count; i++)
+        {
+            string client = r.ReadString();
+            ulong last = r.ReadUInt64();
+            ulong resultState = r.ReadUInt64();
+            byte[] output = r.ReadBytes(r.ReadInt32());
+            sessions[client] = new Session(last, new CommandResult(resultState, output));
+        }
+
+        byte[] machine = r.ReadBytes(r.ReadInt32());
+        _machine.Restore(machine);
+        State = state;
+        _sessions.Clear();
+        foreach (var (k, v) in sessions) _sessions[k] = v;
+    }
+
+    private sealed record Session(ulong LastRequestId, CommandResult LastResult);
+}
