@@ -12,6 +12,12 @@ public sealed record LearnerOptions
     /// <summary>Ticks between catch-up requests while the learner knows it is behind.</summary>
     public long CatchUpRetryTicks { get; init; } = 20;
 
+    /// <summary>
+    /// Ticks between unprompted catch-up requests to a peer (anti-entropy), so that a learner that
+    /// missed the last chosen values catches up even when no leader is sending heartbeats.
+    /// </summary>
+    public long AntiEntropyTicks { get; init; } = 200;
+
     /// <summary>Chosen values further than this ahead of the applied frontier are not buffered (catch-up fetches them later).</summary>
     public ulong MaxBufferedAhead { get; init; } = 4096;
 
@@ -21,19 +27,26 @@ public sealed record LearnerOptions
         if (SnapshotInterval < 1) throw new ArgumentOutOfRangeException(nameof(SnapshotInterval), "must be at least 1");
         if (MaxCatchUpEntries < 1) throw new ArgumentOutOfRangeException(nameof(MaxCatchUpEntries), "must be at least 1");
         if (CatchUpRetryTicks < 1) throw new ArgumentOutOfRangeException(nameof(CatchUpRetryTicks), "must be at least 1");
+        if (AntiEntropyTicks < CatchUpRetryTicks) throw new ArgumentOutOfRangeException(nameof(AntiEntropyTicks), "must be at least CatchUpRetryTicks");
         if (MaxBufferedAhead < 1) throw new ArgumentOutOfRangeException(nameof(MaxBufferedAhead), "must be at least 1");
     }
 }
 
 /// <summary>
 /// What a learner's step asks of its host, in this order: replace the saved snapshot with
-/// <see cref="SaveSnapshot"/> (when set; log entries below its <c>NextSlot</c> may then be dropped),
-/// append <see cref="Append"/> to the saved log, and only then send <see cref="Messages"/> and answer
-/// clients from <see cref="Applied"/>. A reply sent before the entries it reports are durable
-/// could be lost by a crash.
+/// <see cref="SaveSnapshot"/> (when set), append to the saved log the entries of <see cref="Append"/>
+/// at or above the saved snapshot's <c>NextSlot</c> and drop those below it, and only then send
+/// <see cref="Messages"/> and answer clients from <see cref="Applied"/>. A reply sent before the
+/// entries it reports are durable could be lost by a crash.
 /// </summary>
+/// <param name="SaveSnapshot">A snapshot to save in place of the previous one.</param>
+/// <param name="Installed">A peer's snapshot that replaced the replica's state in this step, before <see cref="Append"/> was applied (informational: <see cref="SaveSnapshot"/> is what to save).</param>
+/// <param name="Append">Entries applied in this step, in the order they were applied.</param>
+/// <param name="Messages">Messages to send once the rest is durable.</param>
+/// <param name="Applied">Every command of the applied entries and what became of it.</param>
 public readonly record struct LearnerStep(
     Snapshot? SaveSnapshot,
+    Snapshot? Installed,
     IReadOnlyList<LogEntry> Append,
     IReadOnlyList<Envelope> Messages,
     IReadOnlyList<AppliedCommand> Applied)
@@ -238,7 +251,8 @@ public sealed class Learner
     private void MaybeCatchUp(Effects fx)
     {
         bool behind = KnownChosenBelow > NextSlot || _ahead.Count > 0;
-        if (!behind || _peers.Length == 0 || _now - _lastCatchUp < _options.CatchUpRetryTicks) return;
+        long wait = behind ? _options.CatchUpRetryTicks : _options.AntiEntropyTicks;
+        if (_peers.Length == 0 || _now - _lastCatchUp < wait) return;
         var peer = _peers[_nextPeer++ % _peers.Length];
         _lastCatchUp = _now;
         fx.Messages.Add(new Envelope(peer, Role.Learner, new CatchUpRequest(Id, NextSlot)));
@@ -304,7 +318,6 @@ public sealed class Learner
         if (drop > 0) _log.RemoveRange(0, drop);
         LastSnapshot = new Snapshot(NextSlot, Replica.TakeSnapshot());
         fx.SaveSnapshot = LastSnapshot;
-        fx.Append.Clear();
     }
 
     private void InstallSnapshot(Snapshot snapshot, Effects fx)
@@ -317,6 +330,7 @@ public sealed class Learner
         foreach (var s in _ahead.Keys.Where(s => s < NextSlot).ToList()) _ahead.Remove(s);
         foreach (var s in _votes.Keys.Where(s => s < NextSlot).ToList()) _votes.Remove(s);
         fx.SaveSnapshot = snapshot;
+        fx.Installed = snapshot;
         fx.Append.Clear();
     }
 
@@ -331,12 +345,14 @@ public sealed class Learner
     {
         public Snapshot? SaveSnapshot { get; set; }
 
+        public Snapshot? Installed { get; set; }
+
         public List<LogEntry> Append { get; } = new();
 
         public List<Envelope> Messages { get; } = new();
 
         public List<AppliedCommand> Applied { get; } = new();
 
-        public LearnerStep ToStep() => new(SaveSnapshot, Append, Messages, Applied);
+        public LearnerStep ToStep() => new(SaveSnapshot, Installed, Append, Messages, Applied);
     }
 }

@@ -169,7 +169,8 @@ public sealed class Proposer
         if (nextSlot > _learnedBelow)
         {
             _learnedBelow = nextSlot;
-            AdvanceChosen(nextSlot, fx);
+            AdvanceChosen(nextSlot);
+            FillWindow(fx);
         }
 
         return fx.ToStep();
@@ -259,9 +260,8 @@ public sealed class Proposer
         }
         else if (nack.Slot is { } slot && slot < nack.TruncatedBelow)
         {
-            // Every slot below TruncatedBelow is chosen and learned by a majority. Our proposal for it
-            // came from recovery, so it carries the chosen value.
-            AdvanceChosen(nack.TruncatedBelow, fx);
+            // Every slot below TruncatedBelow is chosen and learned by a majority: stop proposing there.
+            AdvanceChosen(nack.TruncatedBelow);
             FillWindow(fx);
         }
 
@@ -310,7 +310,7 @@ public sealed class Proposer
         if (stable > _stableBelow)
         {
             _stableBelow = stable;
-            AdvanceChosen(stable, fx);
+            AdvanceChosen(stable);
             while (_chosen.Count > 0 && _chosen.Keys.First() < _stableBelow) _chosen.Remove(_chosen.Keys.First());
             FillWindow(fx);
         }
@@ -500,15 +500,23 @@ public sealed class Proposer
         while (_chosenAhead.Remove(_chosenBelow)) _chosenBelow++;
     }
 
-    private void AdvanceChosen(ulong below, Effects fx)
+    private void AdvanceChosen(ulong below)
     {
         if (Standing == ProposerRole.Leader)
         {
-            foreach (var slot in _inFlight.Keys.Where(s => s < below).ToList())
+            // Someone else saw these slots chosen. Our own proposals there may hold other values (a
+            // stale leader's ballot can be lower than the one that chose), so they are not reported
+            // as chosen: learners get the real values from their peers. Their commands queue again;
+            // if they were chosen after all, the session table runs them once.
+            var superseded = _inFlight.Keys.Where(s => s < below).ToList();
+            var requeue = new List<Command>();
+            foreach (var slot in superseded)
             {
-                MarkChosen(slot, _inFlight[slot].Value, fx);
+                requeue.AddRange(_inFlight[slot].Value.Commands);
+                _inFlight.Remove(slot);
             }
 
+            for (int i = requeue.Count - 1; i >= 0; i--) _pending.AddFirst(requeue[i]);
             _nextSlot = Math.Max(_nextSlot, below);
         }
 

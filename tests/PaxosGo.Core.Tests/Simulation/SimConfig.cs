@@ -1,0 +1,79 @@
+namespace PaxosGo.Core.Tests.Simulation;
+
+/// <summary>
+/// Everything that shapes one simulated run. A run is a pure function of its config, and
+/// <see cref="FromSeed"/> derives the config from the seed alone, so a seed replays a run.
+/// </summary>
+internal sealed record SimConfig
+{
+    public required ulong Seed { get; init; }
+    public int Nodes { get; init; } = 3;
+    public int Clients { get; init; } = 3;
+    public int CommandsPerClient { get; init; } = 5;
+
+    /// <summary>Faults (drops, duplicates, crashes, partitions) happen only before this time.</summary>
+    public long FaultUntil { get; init; } = 500;
+
+    /// <summary>Once faults stop, every submitted command must be answered within this much time.</summary>
+    public long LivenessBound { get; init; } = 3000;
+
+    public double DropRate { get; init; }
+    public double DuplicateRate { get; init; }
+    public int MaxDelay { get; init; } = 5;
+    public double CrashRate { get; init; }
+    public int MaxDowntime { get; init; } = 100;
+    public double PartitionRate { get; init; }
+    public int MaxPartitionTime { get; init; } = 200;
+    public long ClientRetryTicks { get; init; } = 80;
+    public bool AcceptorsNotifyLearners { get; init; }
+    public ProposerOptions Proposer { get; init; } = new();
+    public LearnerOptions Learner { get; init; } = new();
+    internal PlantedBugs Bugs { get; init; } = PlantedBugs.None;
+
+    /// <summary>A random but reproducible fault schedule and cluster shape for <paramref name="seed"/>.</summary>
+    public static SimConfig FromSeed(ulong seed, PlantedBugs? bugs = null)
+    {
+        var r = new Random(unchecked((int)(seed ^ (seed >> 32))));
+        int window = r.Next(1, 5);
+        var proposer = new ProposerOptions
+        {
+            Window = window,
+            MaxBatch = r.Next(1, 4),
+            MaxUnlearnedSlots = (ulong)(window + r.Next(0, 8)),
+            HeartbeatTicks = r.Next(3, 11),
+            LeaderTimeoutTicks = r.Next(30, 61),
+            RetryTicks = r.Next(8, 21),
+            ElectionJitterTicks = r.Next(10, 61),
+        };
+        int retry = r.Next(5, 21);
+        var learner = new LearnerOptions
+        {
+            SnapshotInterval = r.Next(2, 17),
+            MaxCatchUpEntries = r.Next(1, 9),
+            CatchUpRetryTicks = retry,
+            AntiEntropyTicks = retry * r.Next(2, 6),
+            MaxBufferedAhead = (ulong)r.Next(4, 65),
+        };
+        bool harsh = r.Next(4) == 0;
+        return new SimConfig
+        {
+            Seed = seed,
+            Nodes = r.Next(2) == 0 ? 3 : 5,
+            Clients = r.Next(1, 5),
+            CommandsPerClient = r.Next(2, 9),
+            FaultUntil = r.Next(200, 900),
+            DropRate = r.NextDouble() * (harsh ? 0.3 : 0.15),
+            DuplicateRate = r.NextDouble() * 0.1,
+            MaxDelay = r.Next(1, 16),
+            CrashRate = r.NextDouble() * (harsh ? 0.03 : 0.01),
+            MaxDowntime = r.Next(10, 200),
+            PartitionRate = r.NextDouble() * 0.01,
+            MaxPartitionTime = r.Next(20, 300),
+            ClientRetryTicks = r.Next(40, 150),
+            AcceptorsNotifyLearners = r.Next(2) == 0,
+            Proposer = proposer,
+            Learner = learner,
+            Bugs = bugs ?? PlantedBugs.None,
+        };
+    }
+}

@@ -1,0 +1,539 @@
+namespace PaxosGo.Core.Tests.Simulation;
+
+/// <summary>The outcome of one simulated run.</summary>
+internal sealed record SimResult(ulong Seed, string? Violation, long EndTime, long Events, long Messages, int Acked, ulong Slots)
+{
+    public bool Ok => Violation is null;
+
+    public override string ToString() =>
+        Ok ? $"seed {Seed}: ok at t={EndTime}, {Acked} acked, {Slots} slots, {Events} events, {Messages} messages"
+           : $"seed {Seed}: VIOLATION at t={EndTime}: {Violation}";
+}
+
+/// <summary>
+/// A deterministic simulation of a whole cluster: every node runs the core's acceptor, proposer and
+/// learner behind a host that persists each step before sending its messages; a network that drops,
+/// duplicates, delays and reorders; crashes that keep only what was persisted; partitions; clients
+/// that retry. Single-threaded, one seeded <see cref="Random"/>, simulated time: a seed replays a run.
+/// The checks (safety on every step, liveness and exactly-once at the end) are in this class too.
+/// </summary>
+internal sealed class Simulator
+{
+    private readonly SimConfig _c;
+    private readonly Random _r;
+    private readonly PriorityQueue<SimEvent, (long Time, long Seq)> _queue = new();
+    private readonly SimNode[] _nodes;
+    private readonly SimClient[] _clients;
+    private readonly NodeId[] _ids;
+    private readonly int _majority;
+    private readonly int[] _side;
+    private readonly Dictionary<(ulong Slot, Ballot Ballot), Tally> _votes = new();
+    private readonly Dictionary<ulong, Value> _chosen = new();
+    private readonly Dictionary<ulong, byte[]> _snapshots = new();
+    private readonly List<(string Client, ulong Request, ulong State)> _acks = new();
+    private readonly Queue<string>? _trace;
+    private long _seq;
+    private long _now;
+    private long _events;
+    private long _messages;
+    private bool _faults = true;
+    private bool _partitioned;
+    private long _healAt;
+    private string? _violation;
+
+    public Simulator(SimConfig config, bool trace = false)
+    {
+        _c = config;
+        _r = new Random(unchecked((int)config.Seed * 31 + 7));
+        _ids = Enumerable.Range(0, config.Nodes).Select(i => new NodeId(i)).ToArray();
+        _majority = config.Nodes / 2 + 1;
+        _side = new int[config.Nodes];
+        _nodes = _ids.Select(id => new SimNode(id)).ToArray();
+        _clients = Enumerable.Range(0, config.Clients).Select(i => new SimClient($"client-{i}")).ToArray();
+        if (trace) _trace = new Queue<string>();
+        foreach (var node in _nodes) Start(node);
+    }
+
+    /// <summary>The last events of a traced run, for reading a failure.</summary>
+    public IEnumerable<string> Trace => _trace ?? Enumerable.Empty<string>();
+
+    public SimResult Run()
+    {
+        long end = _c.FaultUntil + _c.LivenessBound;
+        try
+        {
+            for (_now = 0; _now <= end && _violation is null; _now++)
+            {
+                if (_now == _c.FaultUntil) StopFaults();
+                while (_violation is null && _queue.TryPeek(out _, out var at) && at.Time <= _now)
+                {
+                    _events++;
+                    Process(_queue.Dequeue());
+                }
+
+                if (_faults) InjectFaults();
+                foreach (var node in _nodes)
+                {
+                    if (!node.Up || _violation is not null) continue;
+                    ApplyProposer(node, node.Proposer!.Tick(_now));
+                    ApplyLearner(node, node.Learner!.Tick(_now));
+                }
+
+                foreach (var client in _clients) StepClient(client);
+                if (_now >= _c.FaultUntil && _clients.All(c => c.Done) && Converged()) break;
+                if (_now < _c.FaultUntil && _clients.All(c => c.Done)) _now = _c.FaultUntil - 1; // nothing left to disturb
+            }
+
+            if (_violation is null) FinalChecks();
+        }
+        catch (Exception e) when (e is InvalidOperationException or InvalidDataException or ArgumentException or KeyNotFoundException)
+        {
+            Violate($"core threw {e.GetType().Name}: {e.Message}");
+        }
+
+        ulong slots = _nodes.Max(n => n.Learner?.NextSlot ?? 0);
+        return new SimResult(_c.Seed, _violation, _now, _events, _messages, _acks.Count, slots);
+    }
+
+    // ---- nodes -------------------------------------------------------------------------------
+
+    private void Start(SimNode node)
+    {
+        var learners = _c.AcceptorsNotifyLearners ? _ids : Array.Empty<NodeId>();
+        node.Acceptor = new Acceptor(node.Id, node.AcceptorState, learners, _c.Bugs);
+        node.Proposer = new Proposer(node.Id, _ids, node.ProposerState, new Random(_r.Next()), _c.Proposer, _c.Bugs);
+        node.Learner = new Learner(node.Id, _ids, new CounterStateMachine(), node.Snapshot, node.Log, _c.Learner, _c.Bugs);
+        node.Up = true;
+        // Persisted means kept: the restarted learner is exactly as far as it was before the crash.
+        if (node.Learner.NextSlot != node.AppliedCount && !_c.Bugs.LearnerDeliversOutOfOrder)
+        {
+            Violate($"{node.Id} restarted at slot {node.Learner.NextSlot} but had durably applied {node.AppliedCount}");
+        }
+
+        node.AppliedCount = node.Learner.NextSlot;
+        Log($"{node.Id} starts: promised {node.AcceptorState.Promised}, next slot {node.Learner.NextSlot}");
+        ApplyProposer(node, node.Proposer.NoteLearned(node.Learner.NextSlot));
+    }
+
+    private void Crash(SimNode node)
+    {
+        node.Up = false;
+        node.Acceptor = null;
+        node.Proposer = null;
+        node.Learner = null;
+        node.PendingReplies.Clear();
+        Log($"{node.Id} crashes");
+    }
+
+    private void Process(SimEvent e)
+    {
+        switch (e)
+        {
+            case Delivery d:
+                var to = _nodes[d.Envelope.To.Value];
+                if (!to.Up || Cut(d.Envelope.Message.From.Value, to.Id.Value)) return;
+                Log($"{to.Id}.{d.Envelope.Role} <- {Describe(d.Envelope.Message)}");
+                Deliver(to, d.Envelope);
+                break;
+            case ClientRequest cr:
+                var node = _nodes[cr.Node];
+                if (!node.Up) return;
+                OnClientRequest(node, cr.Client, cr.Command);
+                break;
+            case ClientReply reply:
+                OnReply(_clients[reply.Client], reply.RequestId, reply.Result);
+                break;
+            case Restart restart:
+                if (!_nodes[restart.Node].Up) Start(_nodes[restart.Node]);
+                break;
+        }
+    }
+
+    private void Deliver(SimNode node, Envelope envelope)
+    {
+        switch (envelope.Role, envelope.Message)
+        {
+            case (Role.Acceptor, Prepare m): ApplyAcceptor(node, node.Acceptor!.Handle(m)); break;
+            case (Role.Acceptor, Accept m): ApplyAcceptor(node, node.Acceptor!.Handle(m)); break;
+            case (Role.Proposer, Promise m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
+            case (Role.Proposer, Accepted m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
+            case (Role.Proposer, Nack m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
+            case (Role.Proposer, Heartbeat m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
+            case (Role.Proposer, LearnerStatus m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
+            case (Role.Proposer, Submit m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
+            case (Role.Learner, Chosen m): ApplyLearner(node, node.Learner!.Handle(m)); break;
+            case (Role.Learner, Accepted m): ApplyLearner(node, node.Learner!.Handle(m)); break;
+            case (Role.Learner, Heartbeat m): ApplyLearner(node, node.Learner!.Handle(m)); break;
+            case (Role.Learner, CatchUpRequest m): ApplyLearner(node, node.Learner!.Handle(m)); break;
+            case (Role.Learner, CatchUpReply m): ApplyLearner(node, node.Learner!.Handle(m)); break;
+            default: Violate($"{node.Id}.{envelope.Role} got a message it has no handler for: {envelope.Message.GetType().Name}"); break;
+        }
+    }
+
+    private void ApplyAcceptor(SimNode node, AcceptorStep step)
+    {
+        if (step.Persist is { } state) node.AcceptorState = state; // durable before anything is sent
+        foreach (var envelope in step.Messages)
+        {
+            if (envelope.Role == Role.Proposer && envelope.Message is Accepted vote) RecordVote(vote);
+        }
+
+        Send(node, step.Messages);
+    }
+
+    private void ApplyProposer(SimNode node, ProposerStep step)
+    {
+        if (step.Persist is { } state) node.ProposerState = state;
+        Send(node, step.Messages);
+    }
+
+    private void ApplyLearner(SimNode node, LearnerStep step)
+    {
+        if (step.Installed is { } installed) node.AppliedCount = installed.NextSlot;
+        if (step.SaveSnapshot is { } snapshot)
+        {
+            if (_snapshots.TryGetValue(snapshot.NextSlot, out var canonical))
+            {
+                if (!canonical.AsSpan().SequenceEqual(snapshot.Data))
+                {
+                    Violate($"replicas diverge: {node.Id}'s snapshot at slot {snapshot.NextSlot} differs from another replica's");
+                    return;
+                }
+            }
+            else
+            {
+                _snapshots[snapshot.NextSlot] = snapshot.Data;
+            }
+
+            node.Snapshot = snapshot;
+            node.Log.RemoveAll(e => e.Slot < snapshot.NextSlot);
+        }
+
+        foreach (var entry in step.Append)
+        {
+            // Prefix check: the k-th value a replica applies must be the value chosen in slot k.
+            ulong position = node.AppliedCount++;
+            if (!_chosen.TryGetValue(position, out var chosen))
+            {
+                Violate($"{node.Id} applied {entry.Value} as its value #{position}, but nothing is chosen in slot {position}");
+                return;
+            }
+
+            if (!chosen.Equals(entry.Value))
+            {
+                Violate($"{node.Id} applied {entry.Value} as its value #{position}, but slot {position} chose {chosen}: applied sequences are not prefixes of each other");
+                return;
+            }
+
+            if (entry.Slot >= (node.Snapshot?.NextSlot ?? 0)) node.Log.Add(entry);
+        }
+
+        // Only now, with the applied entries durable, may clients hear of them.
+        foreach (var applied in step.Applied)
+        {
+            if (applied.Result is { } result && node.PendingReplies.Remove(applied.Command.Key, out int client))
+            {
+                Transmit(new ClientReply(client, applied.Command.RequestId, result), loss: true);
+            }
+        }
+
+        Send(node, step.Messages);
+        if (node.Up && step.Append.Count + (step.SaveSnapshot is null ? 0 : 1) > 0)
+        {
+            ApplyProposer(node, node.Proposer!.NoteLearned(node.Learner!.NextSlot));
+        }
+    }
+
+    private void OnClientRequest(SimNode node, int client, Command command)
+    {
+        // A retry of a command this replica already executed is answered from the session table.
+        if (node.Learner!.Replica.TryGetCachedResult(command.ClientId, command.RequestId, out var cached))
+        {
+            Transmit(new ClientReply(client, command.RequestId, cached!), loss: true);
+            return;
+        }
+
+        node.PendingReplies[command.Key] = client;
+        if (node.Proposer!.CanAccept) ApplyProposer(node, node.Proposer.Submit(command));
+    }
+
+    // ---- network -----------------------------------------------------------------------------
+
+    private void Send(SimNode from, IReadOnlyList<Envelope> messages)
+    {
+        foreach (var envelope in messages)
+        {
+            _messages++;
+            if (envelope.To == from.Id)
+            {
+                Enqueue(_now, new Delivery(envelope)); // local: not lost
+                continue;
+            }
+
+            if (Cut(from.Id.Value, envelope.To.Value)) continue;
+            Transmit(new Delivery(envelope), loss: true);
+        }
+    }
+
+    private void Transmit(SimEvent e, bool loss)
+    {
+        if (loss && _faults && _r.NextDouble() < _c.DropRate) return;
+        Enqueue(_now + _r.Next(1, _c.MaxDelay + 1), e);
+        if (loss && _faults && _r.NextDouble() < _c.DuplicateRate) Enqueue(_now + _r.Next(1, _c.MaxDelay + 1), e);
+    }
+
+    private void Enqueue(long at, SimEvent e) => _queue.Enqueue(e, (at, _seq++));
+
+    private bool Cut(int a, int b) => _partitioned && _side[a] != _side[b];
+
+    // ---- faults ------------------------------------------------------------------------------
+
+    private void InjectFaults()
+    {
+        if (_r.NextDouble() < _c.CrashRate)
+        {
+            var node = _nodes[_r.Next(_nodes.Length)];
+            if (node.Up)
+            {
+                Crash(node);
+                Enqueue(_now + _r.Next(1, _c.MaxDowntime + 1), new Restart(node.Id.Value));
+            }
+        }
+
+        if (!_partitioned && _r.NextDouble() < _c.PartitionRate)
+        {
+            for (int i = 0; i < _side.Length; i++) _side[i] = _r.Next(2);
+            _partitioned = true;
+            _healAt = _now + _r.Next(10, _c.MaxPartitionTime + 1);
+            Log($"partition {string.Join("", _side)}");
+        }
+        else if (_partitioned && _now >= _healAt)
+        {
+            _partitioned = false;
+            Log("partition healed");
+        }
+    }
+
+    private void StopFaults()
+    {
+        _faults = false;
+        _partitioned = false;
+        foreach (var node in _nodes)
+        {
+            if (!node.Up) Start(node);
+        }
+
+        Log("faults stop");
+    }
+
+    // ---- clients -----------------------------------------------------------------------------
+
+    private void StepClient(SimClient client)
+    {
+        if (client.Done) return;
+        if (client.Current is null)
+        {
+            if (_now < client.NextAt) return;
+            ulong request = client.LastRequest + 1;
+            byte[] payload = _r.Next(3) == 0 ? BitConverter.GetBytes((ulong)_r.Next(1, 10)) : new[] { (byte)request };
+            client.Current = new Command(client.Id, request, payload);
+        }
+        else if (_now - client.SentAt < _c.ClientRetryTicks)
+        {
+            return;
+        }
+
+        // First try or retry (same request id) to any node: the one tried before may be down.
+        client.SentAt = _now;
+        Transmit(new ClientRequest(Array.IndexOf(_clients, client), _r.Next(_nodes.Length), client.Current), loss: true);
+    }
+
+    private void OnReply(SimClient client, ulong request, CommandResult result)
+    {
+        if (client.Current is null || client.Current.RequestId != request) return; // late duplicate reply
+        _acks.Add((client.Id, request, result.State));
+        Log($"{client.Id} acked #{request} at state {result.State}");
+        client.LastRequest = request;
+        client.Current = null;
+        client.NextAt = _now + _r.Next(0, 10);
+        if (client.LastRequest == (ulong)_c.CommandsPerClient) client.Done = true;
+    }
+
+    // ---- checks ------------------------------------------------------------------------------
+
+    private void RecordVote(Accepted vote)
+    {
+        var key = (vote.Slot, vote.Ballot);
+        if (!_votes.TryGetValue(key, out var tally))
+        {
+            tally = new Tally(vote.Value);
+            _votes[key] = tally;
+        }
+        else if (!tally.Value.Equals(vote.Value))
+        {
+            Violate($"two values in slot {vote.Slot} ballot {vote.Ballot}: {tally.Value} and {vote.Value}");
+            return;
+        }
+
+        tally.Voters.Add(vote.From.Value);
+        if (tally.Voters.Count < _majority) return;
+        // At most one value is ever chosen per slot.
+        if (_chosen.TryGetValue(vote.Slot, out var chosen))
+        {
+            if (!chosen.Equals(vote.Value)) Violate($"slot {vote.Slot}: {chosen} was chosen, then {vote.Value} was chosen in ballot {vote.Ballot}");
+        }
+        else
+        {
+            _chosen[vote.Slot] = vote.Value;
+            Log($"slot {vote.Slot} chosen: {vote.Value} in {vote.Ballot}");
+        }
+    }
+
+    private bool Converged()
+    {
+        if (_nodes.Any(n => !n.Up)) return false;
+        ulong next = _nodes[0].Learner!.NextSlot;
+        return _nodes.All(n => n.Learner!.NextSlot == next);
+    }
+
+    private void FinalChecks()
+    {
+        // Liveness: faults stopped and every node is up and connected; every command must be answered.
+        foreach (var client in _clients)
+        {
+            if (!client.Done)
+            {
+                Violate($"liveness: faults stopped at t={_c.FaultUntil} but {client.Id} still waits for request #{client.LastRequest + 1} at t={_now}");
+                return;
+            }
+        }
+
+        if (!Converged())
+        {
+            Violate($"liveness: replicas did not converge: next slots {string.Join(",", _nodes.Select(n => n.Learner?.NextSlot))}");
+            return;
+        }
+
+        // Exactly-once, checked against an independent replay of the chosen sequence.
+        ulong frontier = _nodes[0].Learner!.NextSlot;
+        var last = new Dictionary<string, ulong>(StringComparer.Ordinal);
+        var executedAt = new Dictionary<(string, ulong), ulong>();
+        ulong state = 0, total = 0;
+        for (ulong slot = 0; slot < frontier; slot++)
+        {
+            foreach (var command in _chosen[slot].Commands)
+            {
+                if (last.TryGetValue(command.ClientId, out var l) && command.RequestId <= l) continue;
+                last[command.ClientId] = command.RequestId;
+                state++;
+                total += CounterStateMachine.IncrementOf(command.Payload);
+                executedAt[command.Key] = state;
+            }
+        }
+
+        foreach (var node in _nodes)
+        {
+            var replica = node.Learner!.Replica;
+            if (replica.State != state)
+            {
+                Violate($"{node.Id}: state {replica.State} but {state} distinct commands were applied");
+                return;
+            }
+
+            if (((CounterStateMachine)replica.Machine).Total != total)
+            {
+                Violate($"{node.Id}: counter total {((CounterStateMachine)replica.Machine).Total}, expected {total}");
+                return;
+            }
+        }
+
+        foreach (var (client, request, ackedState) in _acks)
+        {
+            if (!executedAt.TryGetValue((client, request), out var at))
+            {
+                Violate($"{client}#{request} was acknowledged (state {ackedState}) but never executed");
+                return;
+            }
+
+            if (at != ackedState)
+            {
+                Violate($"{client}#{request} was acknowledged with state {ackedState} but executed at state {at}");
+                return;
+            }
+        }
+
+        if (_acks.Count != _c.Clients * _c.CommandsPerClient)
+        {
+            Violate($"{_acks.Count} acknowledgements for {_c.Clients * _c.CommandsPerClient} commands");
+        }
+    }
+
+    private void Violate(string what)
+    {
+        _violation ??= what;
+        Log("VIOLATION " + what);
+    }
+
+    private void Log(string line)
+    {
+        if (_trace is null) return;
+        _trace.Enqueue($"t={_now} {line}");
+        while (_trace.Count > 400) _trace.Dequeue();
+    }
+
+    private static string Describe(Message m) => m switch
+    {
+        Promise p => $"Promise from {p.From} {p.Ballot} trunc<{p.TruncatedBelow} [{string.Join(" ", p.Accepted.Select(a => $"{a.Slot}:{a.Ballot}:{a.Value}"))}]",
+        CatchUpReply c => $"CatchUpReply from {c.From} snap={c.Snapshot?.NextSlot} entries={string.Join(",", c.Entries.Select(e => e.Slot))} next={c.NextSlot}",
+        Submit s => $"Submit from {s.From} [{string.Join(",", s.Commands)}] hops {s.Hops}",
+        _ => m.ToString(),
+    };
+
+    // ---- types -------------------------------------------------------------------------------
+
+    private abstract record SimEvent;
+
+    private sealed record Delivery(Envelope Envelope) : SimEvent;
+
+    private sealed record ClientRequest(int Client, int Node, Command Command) : SimEvent;
+
+    private sealed record ClientReply(int Client, ulong RequestId, CommandResult Result) : SimEvent;
+
+    private sealed record Restart(int Node) : SimEvent;
+
+    private sealed class Tally(Value value)
+    {
+        public Value Value { get; } = value;
+
+        public HashSet<int> Voters { get; } = new();
+    }
+
+    private sealed class SimNode(NodeId id)
+    {
+        public NodeId Id { get; } = id;
+        public bool Up { get; set; }
+
+        // What survives a crash: the storage.
+        public AcceptorState AcceptorState { get; set; } = AcceptorState.Initial;
+        public ProposerState ProposerState { get; set; } = ProposerState.Initial;
+        public Snapshot? Snapshot { get; set; }
+        public List<LogEntry> Log { get; } = new();
+        public ulong AppliedCount { get; set; }
+
+        // What does not.
+        public Acceptor? Acceptor { get; set; }
+        public Proposer? Proposer { get; set; }
+        public Learner? Learner { get; set; }
+        public Dictionary<(string, ulong), int> PendingReplies { get; } = new();
+    }
+
+    private sealed class SimClient(string id)
+    {
+        public string Id { get; } = id;
+        public Command? Current { get; set; }
+        public ulong LastRequest { get; set; }
+        public long SentAt { get; set; }
+        public long NextAt { get; set; }
+        public bool Done { get; set; }
+    }
+}
