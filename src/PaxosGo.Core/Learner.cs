@@ -282,8 +282,14 @@ public sealed class Learner
             return;
         }
 
+        _ahead.Remove(slot);
         ApplyValue(new LogEntry(slot, value), fx);
-        // Deliver whatever was waiting for this gap, still strictly in order.
+        DrainAhead(fx);
+    }
+
+    /// <summary>Delivers whatever was waiting for the gap that just closed, still strictly in order.</summary>
+    private void DrainAhead(Effects fx)
+    {
         while (_ahead.Remove(NextSlot, out var next))
         {
             ApplyValue(new LogEntry(NextSlot, next), fx);
@@ -332,6 +338,7 @@ public sealed class Learner
         fx.SaveSnapshot = snapshot;
         fx.Installed = snapshot;
         fx.Append.Clear();
+        if (!_bugs.LearnerDeliversOutOfOrder) DrainAhead(fx);
     }
 
     private sealed class Tally(Value value)

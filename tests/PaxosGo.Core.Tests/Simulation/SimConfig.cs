@@ -20,8 +20,15 @@ internal sealed record SimConfig
     public double DropRate { get; init; }
     public double DuplicateRate { get; init; }
     public int MaxDelay { get; init; } = 5;
+
+    /// <summary>Chance that a message is held back much longer than usual (up to <see cref="MaxLongDelay"/>), so that stale messages arrive late.</summary>
+    public double LongDelayRate { get; init; }
+    public int MaxLongDelay { get; init; } = 100;
     public double CrashRate { get; init; }
     public int MaxDowntime { get; init; } = 100;
+
+    /// <summary>Chance that an acceptor crashes right after it made a promise durable and sent it (an adversarial moment).</summary>
+    public double CrashAfterPromiseRate { get; init; }
     public double PartitionRate { get; init; }
     public int MaxPartitionTime { get; init; } = 200;
     public long ClientRetryTicks { get; init; } = 80;
@@ -54,7 +61,7 @@ internal sealed record SimConfig
             AntiEntropyTicks = retry * r.Next(2, 6),
             MaxBufferedAhead = (ulong)r.Next(4, 65),
         };
-        bool harsh = r.Next(4) == 0;
+        bool harsh = r.Next(3) == 0; // frequent, short crashes and heavy loss
         return new SimConfig
         {
             Seed = seed,
@@ -65,8 +72,11 @@ internal sealed record SimConfig
             DropRate = r.NextDouble() * (harsh ? 0.3 : 0.15),
             DuplicateRate = r.NextDouble() * 0.1,
             MaxDelay = r.Next(1, 16),
-            CrashRate = r.NextDouble() * (harsh ? 0.03 : 0.01),
-            MaxDowntime = r.Next(10, 200),
+            LongDelayRate = r.NextDouble() * (harsh ? 0.1 : 0.02),
+            MaxLongDelay = r.Next(20, 200),
+            CrashRate = r.NextDouble() * (harsh ? 0.05 : 0.01),
+            MaxDowntime = harsh ? r.Next(2, 30) : r.Next(10, 200),
+            CrashAfterPromiseRate = harsh ? r.NextDouble() * 0.3 : 0,
             PartitionRate = r.NextDouble() * 0.01,
             MaxPartitionTime = r.Next(20, 300),
             ClientRetryTicks = r.Next(40, 150),

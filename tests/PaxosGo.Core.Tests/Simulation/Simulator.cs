@@ -153,7 +153,16 @@ internal sealed class Simulator
     {
         switch (envelope.Role, envelope.Message)
         {
-            case (Role.Acceptor, Prepare m): ApplyAcceptor(node, node.Acceptor!.Handle(m)); break;
+            case (Role.Acceptor, Prepare m):
+                var promised = node.Acceptor!.Handle(m);
+                ApplyAcceptor(node, promised);
+                if (_faults && promised.Persist is not null && _r.NextDouble() < _c.CrashAfterPromiseRate)
+                {
+                    Crash(node);
+                    Enqueue(_now + _r.Next(1, _c.MaxDowntime + 1), new Restart(node.Id.Value));
+                }
+
+                break;
             case (Role.Acceptor, Accept m): ApplyAcceptor(node, node.Acceptor!.Handle(m)); break;
             case (Role.Proposer, Promise m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
             case (Role.Proposer, Accepted m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
@@ -278,9 +287,12 @@ internal sealed class Simulator
     private void Transmit(SimEvent e, bool loss)
     {
         if (loss && _faults && _r.NextDouble() < _c.DropRate) return;
-        Enqueue(_now + _r.Next(1, _c.MaxDelay + 1), e);
-        if (loss && _faults && _r.NextDouble() < _c.DuplicateRate) Enqueue(_now + _r.Next(1, _c.MaxDelay + 1), e);
+        Enqueue(_now + Delay(loss), e);
+        if (loss && _faults && _r.NextDouble() < _c.DuplicateRate) Enqueue(_now + Delay(loss), e);
     }
+
+    private int Delay(bool faulty) =>
+        faulty && _faults && _r.NextDouble() < _c.LongDelayRate ? _r.Next(1, _c.MaxLongDelay + 1) : _r.Next(1, _c.MaxDelay + 1);
 
     private void Enqueue(long at, SimEvent e) => _queue.Enqueue(e, (at, _seq++));
 
