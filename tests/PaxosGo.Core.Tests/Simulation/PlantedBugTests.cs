@@ -1,3 +1,4 @@
+using PaxosGo.Core.Simulation;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -26,10 +27,10 @@ public sealed class PlantedBugTests(ITestOutputHelper output)
 
     private void AssertCaught(PlantedBugs bug)
     {
-        var failures = SimRunner.RunMany(1, Budget, bug, stopAtFirst: true, out var stats);
-        output.WriteLine($"{bug}: {stats}; caught by {failures.Count}");
-        Assert.True(failures.Count > 0, $"the simulator missed the planted bug {bug} in {Budget} schedules");
-        var first = failures[0];
+        var batch = SimRunner.RunMany(1, Budget, bug, stopAtFirst: true);
+        output.WriteLine($"{bug}: {batch}");
+        Assert.True(batch.Failures.Count > 0, $"the simulator missed the planted bug {bug} in {Budget} schedules");
+        var first = batch.Failures[0];
         output.WriteLine($"caught: {first} (replay: same seed with the bug planted)");
         // The same seed without the bug is clean: the violation is the bug's doing, not the harness's.
         var clean = new Simulator(SimConfig.FromSeed(first.Seed)).Run();

@@ -1,6 +1,7 @@
-using System.Diagnostics;
 using Xunit;
 using Xunit.Abstractions;
+
+using PaxosGo.Core.Simulation;
 
 namespace PaxosGo.Core.Tests.Simulation;
 
@@ -18,56 +19,22 @@ public sealed class SimulationTests(ITestOutputHelper output)
         string? replay = Environment.GetEnvironmentVariable("PAXOSGO_SIM_SEED");
         if (replay is not null)
         {
-            var result = SimRunner.Replay(ulong.Parse(replay, System.Globalization.CultureInfo.InvariantCulture), PlantedBugs.None, output);
+            var result = Replay(ulong.Parse(replay, System.Globalization.CultureInfo.InvariantCulture), PlantedBugs.None, output);
             Assert.True(result.Ok, result.ToString());
             return;
         }
 
         int schedules = SimRunner.EnvInt("PAXOSGO_SIM_SCHEDULES", 2000);
         ulong first = (ulong)SimRunner.EnvInt("PAXOSGO_SIM_FIRST_SEED", 1);
-        var stopwatch = Stopwatch.StartNew();
-        var failures = SimRunner.RunMany(first, schedules, PlantedBugs.None, stopAtFirst: false, out var stats);
-        stopwatch.Stop();
-        output.WriteLine($"{schedules} schedules in {stopwatch.Elapsed.TotalSeconds:F1} s ({schedules / stopwatch.Elapsed.TotalSeconds:F0}/s); {stats}");
-        foreach (var f in failures.Take(20)) output.WriteLine(f.ToString());
-        Assert.True(failures.Count == 0,
-            $"{failures.Count} of {schedules} schedules failed; first: {failures.FirstOrDefault()}. Replay with PAXOSGO_SIM_SEED={failures.FirstOrDefault()?.Seed}");
-    }
-}
-
-/// <summary>Runs many seeds across the machine's cores; each run is single-threaded and deterministic.</summary>
-internal static class SimRunner
-{
-    public static int EnvInt(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), out int v) && v > 0 ? v : fallback;
-
-    public static List<SimResult> RunMany(ulong first, int count, PlantedBugs bugs, bool stopAtFirst, out string stats)
-    {
-        var failures = new List<SimResult>();
-        long acked = 0, events = 0, slots = 0;
-        var gate = new object();
-        Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, (i, loop) =>
-        {
-            ulong seed = first + (ulong)i;
-            var result = new Simulator(SimConfig.FromSeed(seed, bugs)).Run();
-            lock (gate)
-            {
-                acked += result.Acked;
-                events += result.Events;
-                slots += (long)result.Slots;
-                if (!result.Ok)
-                {
-                    failures.Add(result);
-                    if (stopAtFirst) loop.Stop();
-                }
-            }
-        });
-        failures.Sort((a, b) => a.Seed.CompareTo(b.Seed));
-        stats = $"{acked} commands acknowledged, {slots} slots applied, {events} events";
-        return failures;
+        var batch = SimRunner.RunMany(first, schedules);
+        output.WriteLine(batch.ToString());
+        foreach (var f in batch.Failures.Take(20)) output.WriteLine(f.ToString());
+        var firstFailure = batch.Failures.Count > 0 ? batch.Failures[0] : null;
+        Assert.True(batch.Failures.Count == 0,
+            $"{batch.Failures.Count} of {schedules} schedules failed; first: {firstFailure}. Replay with PAXOSGO_SIM_SEED={firstFailure?.Seed}");
     }
 
-    public static SimResult Replay(ulong seed, PlantedBugs bugs, ITestOutputHelper output)
+    private static SimResult Replay(ulong seed, PlantedBugs bugs, ITestOutputHelper output)
     {
         var config = SimConfig.FromSeed(seed, bugs);
         output.WriteLine(config.ToString());

@@ -1,10 +1,10 @@
-namespace PaxosGo.Core.Tests.Simulation;
+namespace PaxosGo.Core.Simulation;
 
 /// <summary>
 /// Everything that shapes one simulated run. A run is a pure function of its config, and
 /// <see cref="FromSeed"/> derives the config from the seed alone, so a seed replays a run.
 /// </summary>
-internal sealed record SimConfig
+public sealed record SimConfig
 {
     public required ulong Seed { get; init; }
     public int Nodes { get; init; } = 3;
@@ -38,7 +38,10 @@ internal sealed record SimConfig
     internal PlantedBugs Bugs { get; init; } = PlantedBugs.None;
 
     /// <summary>A random but reproducible fault schedule and cluster shape for <paramref name="seed"/>.</summary>
-    public static SimConfig FromSeed(ulong seed, PlantedBugs? bugs = null)
+    public static SimConfig FromSeed(ulong seed) => FromSeed(seed, null);
+
+    /// <summary>The same schedule as <see cref="FromSeed(ulong)"/>, with a planted bug.</summary>
+    internal static SimConfig FromSeed(ulong seed, PlantedBugs? bugs)
     {
         var r = new Random(unchecked((int)(seed ^ (seed >> 32))));
         int window = r.Next(1, 5);

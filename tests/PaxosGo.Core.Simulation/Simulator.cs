@@ -1,7 +1,7 @@
-namespace PaxosGo.Core.Tests.Simulation;
+namespace PaxosGo.Core.Simulation;
 
 /// <summary>The outcome of one simulated run.</summary>
-internal sealed record SimResult(ulong Seed, string? Violation, long EndTime, long Events, long Messages, int Acked, ulong Slots)
+public sealed record SimResult(ulong Seed, string? Violation, long EndTime, long Events, long Messages, int Acked, ulong Slots)
 {
     public bool Ok => Violation is null;
 
@@ -17,7 +17,7 @@ internal sealed record SimResult(ulong Seed, string? Violation, long EndTime, lo
 /// that retry. Single-threaded, one seeded <see cref="Random"/>, simulated time: a seed replays a run.
 /// The checks (safety on every step, liveness and exactly-once at the end) are in this class too.
 /// </summary>
-internal sealed class Simulator
+public sealed class Simulator
 {
     private readonly SimConfig _c;
     private readonly Random _r;

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using PaxosGo.Bench;
+using PaxosGo.Core.Simulation;
+
+// Benchmarks print one JSON line per measurement. Run with: dotnet run -c Release --project bench/PaxosGo.Bench -- <bench> [options]
+var root = new RootCommand("PaxosGo benchmarks; each prints JSON lines.");
+
+var schedules = new Option<int>("--schedules") { Description = "Simulated schedules to run.", DefaultValueFactory = _ => 20_000 };
+var firstSeed = new Option<ulong>("--first-seed") { Description = "Seed of the first schedule.", DefaultValueFactory = _ => 1 };
+var simulator = new Command("simulator", "Fault-schedule simulator throughput (schedules per second, all cores).") { schedules, firstSeed };
+simulator.SetAction(parse =>
+{
+    var batch = SimRunner.RunMany(parse.GetValue(firstSeed), parse.GetValue(schedules));
+    Emit(new
+    {
+        bench = "simulator",
+        schedules = batch.Schedules,
+        seconds = Math.Round(batch.Elapsed.TotalSeconds, 2),
+        schedules_per_second = Math.Round(batch.SchedulesPerSecond),
+        events_per_second = Math.Round(batch.Events / batch.Elapsed.TotalSeconds),
+        commands_acknowledged = batch.Acked,
+        failed = batch.Failures.Count,
+        cores = Environment.ProcessorCount,
+    });
+    return batch.Failures.Count == 0 ? 0 : 1;
+});
+
+var commands = new Option<int>("--commands") { Description = "Commands to commit.", DefaultValueFactory = _ => 500_000 };
+var clients = new Option<int>("--clients") { Description = "Closed-loop clients, one command in flight each.", DefaultValueFactory = _ => 64 };
+var nodes = new Option<int>("--nodes") { Description = "Cluster size.", DefaultValueFactory = _ => 3 };
+var batchSize = new Option<int>("--batch") { Description = "Proposer MaxBatch.", DefaultValueFactory = _ => 64 };
+var window = new Option<int>("--window") { Description = "Proposer Window.", DefaultValueFactory = _ => 16 };
+var core = new Command("core", "Commands per second through the pure core on one thread: every engine of every node, no I/O, no faults.")
+{
+    commands, clients, nodes, batchSize, window,
+};
+core.SetAction(parse =>
+{
+    var run = new CoreThroughput(parse.GetValue(nodes), parse.GetValue(clients), parse.GetValue(batchSize), parse.GetValue(window));
+    run.Run(Math.Min(20_000, parse.GetValue(commands))); // warm-up (JIT), not recorded
+    var stopwatch = Stopwatch.StartNew();
+    var measured = new CoreThroughput(parse.GetValue(nodes), parse.GetValue(clients), parse.GetValue(batchSize), parse.GetValue(window));
+    long slots = measured.Run(parse.GetValue(commands));
+    stopwatch.Stop();
+    Emit(new
+    {
+        bench = "core",
+        nodes = parse.GetValue(nodes),
+        clients = parse.GetValue(clients),
+        batch = parse.GetValue(batchSize),
+        window = parse.GetValue(window),
+        commands = parse.GetValue(commands),
+        slots,
+        seconds = Math.Round(stopwatch.Elapsed.TotalSeconds, 2),
+        commands_per_second = Math.Round(parse.GetValue(commands) / stopwatch.Elapsed.TotalSeconds),
+        us_per_command = Math.Round(stopwatch.Elapsed.TotalMicroseconds / parse.GetValue(commands), 2),
+    });
+    return 0;
+});
+
+root.Subcommands.Add(simulator);
+root.Subcommands.Add(core);
+return root.Parse(args).Invoke();
+
+static void Emit(object line) => Console.WriteLine(JsonSerializer.Serialize(line));
