@@ -11,7 +11,7 @@ namespace PaxosGo.Core.Tests.Simulation;
 [Trait("Category", "Simulation")]
 public sealed class PlantedBugTests(ITestOutputHelper output)
 {
-    private const int Budget = 3000;
+    private const int Budget = 10_000;
 
     [Fact]
     public void Simulator_Catches_AcceptorThatForgetsItsPromiseOnRestart() =>
