@@ -32,6 +32,9 @@ public sealed record SimConfig
     public double PartitionRate { get; init; }
     public int MaxPartitionTime { get; init; } = 200;
     public long ClientRetryTicks { get; init; } = 80;
+
+    /// <summary>Chance that a client sends a request to a second node at the same time.</summary>
+    public double FanOutRate { get; init; }
     public bool AcceptorsNotifyLearners { get; init; }
     public ProposerOptions Proposer { get; init; } = new();
     public LearnerOptions Learner { get; init; } = new();
@@ -83,6 +86,7 @@ public sealed record SimConfig
             PartitionRate = r.NextDouble() * 0.01,
             MaxPartitionTime = r.Next(20, 300),
             ClientRetryTicks = r.Next(40, 150),
+            FanOutRate = r.NextDouble() * (harsh ? 0.5 : 0.1),
             AcceptorsNotifyLearners = r.Next(2) == 0,
             Proposer = proposer,
             Learner = learner,

@@ -357,7 +357,10 @@ public sealed class Simulator
 
         // First try or retry (same request id) to any node: the one tried before may be down.
         client.SentAt = _now;
-        Transmit(new ClientRequest(Array.IndexOf(_clients, client), _r.Next(_nodes.Length), client.Current), loss: true);
+        int index = Array.IndexOf(_clients, client);
+        Transmit(new ClientRequest(index, _r.Next(_nodes.Length), client.Current), loss: true);
+        // Impatient clients send the same request to a second node at once, so proposers compete.
+        if (_r.NextDouble() < _c.FanOutRate) Transmit(new ClientRequest(index, _r.Next(_nodes.Length), client.Current), loss: true);
     }
 
     private void OnReply(SimClient client, ulong request, CommandResult result)
