@@ -1,0 +1,137 @@
+using Orleans.Concurrency;
+using PaxosGo.Orleans.Identity;
+
+namespace PaxosGo.Orleans.Grains;
+
+/// <summary>Marks a grain method that only code inside the cluster may call; calls from Orleans clients are refused.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class InternalOnlyAttribute : Attribute
+{
+}
+
+/// <summary>A grain that receives signed protocol messages from other nodes.</summary>
+public interface IProtocolGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Verifies the envelope against the mesh and queues its message. Returns once queued, not
+    /// once processed. Throws <see cref="ProtocolMessageRejectedException"/> for a forged, misdirected
+    /// or malformed envelope, which then changes nothing.
+    /// </summary>
+    [AlwaysInterleave]
+    Task Deliver(SignedEnvelope envelope);
+}
+
+/// <summary>An application's acceptor on one node (key <c>{application}/{node}</c>), pinned to that node's silo.</summary>
+public interface IAcceptorGrain : IProtocolGrain
+{
+    /// <summary>What the acceptor holds, and where it runs.</summary>
+    [AlwaysInterleave]
+    Task<AcceptorStatus> GetStatus();
+}
+
+/// <summary>An application's proposer on one node, pinned; the proposers elect one leader among themselves.</summary>
+public interface IProposerGrain : IProtocolGrain
+{
+    /// <summary>Queues a client command for proposal (forwarded to the leader when this node does not lead).</summary>
+    [AlwaysInterleave, InternalOnly]
+    Task Submit(ClientCommand command);
+
+    /// <summary>This node's learner has applied every slot below <paramref name="nextSlot"/>.</summary>
+    [AlwaysInterleave, InternalOnly]
+    Task NoteLearned(ulong nextSlot);
+
+    /// <summary>Standing, ballot, leader and progress.</summary>
+    [AlwaysInterleave]
+    Task<ProposerStatus> GetStatus();
+}
+
+/// <summary>An application's learner on one node, pinned: applies chosen values to the node's replica.</summary>
+public interface ILearnerGrain : IProtocolGrain
+{
+    /// <summary>Waits until this replica has durably applied the command and returns its result.</summary>
+    [AlwaysInterleave, InternalOnly]
+    Task<CommandReply> WaitForResult(string clientId, ulong requestId);
+
+    /// <summary>The replica's frontier, <c>state</c> and digest.</summary>
+    [AlwaysInterleave]
+    Task<LearnerStatusReport> GetStatus();
+}
+
+/// <summary>
+/// The entry point of back-end clients for one application (key: the application name). A stateless
+/// worker: it runs on the silo the client talks to and hands the command to that node's proposer.
+/// </summary>
+public interface IApplicationGrain : IGrainWithStringKey
+{
+    /// <summary>Submits a command and returns its result with <c>state</c>. Retrying with the same request id is safe.</summary>
+    Task<CommandReply> Submit(ClientCommand command);
+
+    /// <summary>This node's replica's <c>state</c> (it may lag the leader's).</summary>
+    Task<ulong> GetState();
+}
+
+/// <summary>A client command.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ClientCommand(
+    [property: Id(0)] string ClientId,
+    [property: Id(1)] ulong RequestId,
+    [property: Id(2)] byte[] Payload);
+
+/// <summary>The result of a command: <c>state</c> right after it executed, the machine's output, and the node that answered.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CommandReply(
+    [property: Id(0)] ulong State,
+    [property: Id(1)] byte[] Output,
+    [property: Id(2)] string Node);
+
+/// <summary>An acceptor's status.</summary>
+[GenerateSerializer, Immutable]
+public sealed record AcceptorStatus(
+    [property: Id(0)] string Node,
+    [property: Id(1)] string Silo,
+    [property: Id(2)] ulong PromisedRound,
+    [property: Id(3)] int PromisedNode,
+    [property: Id(4)] ulong TruncatedBelow,
+    [property: Id(5)] int Votes);
+
+/// <summary>A proposer's status.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ProposerStatus(
+    [property: Id(0)] string Node,
+    [property: Id(1)] string Silo,
+    [property: Id(2)] string Standing,
+    [property: Id(3)] ulong BallotRound,
+    [property: Id(4)] string? Leader,
+    [property: Id(5)] ulong ChosenBelow,
+    [property: Id(6)] int Pending);
+
+/// <summary>A learner's status: how far the replica has applied, its <c>state</c>, and a digest of its whole replicated state.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LearnerStatusReport(
+    [property: Id(0)] string Node,
+    [property: Id(1)] string Silo,
+    [property: Id(2)] ulong NextSlot,
+    [property: Id(3)] ulong State,
+    [property: Id(4)] string Digest);
+
+/// <summary>The application is not one this cluster runs.</summary>
+[GenerateSerializer]
+public sealed class UnknownApplicationException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public UnknownApplicationException()
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public UnknownApplicationException(string message)
+        : base(message)
+    {
+    }
+
+    /// <summary>Creates the exception.</summary>
+    public UnknownApplicationException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}

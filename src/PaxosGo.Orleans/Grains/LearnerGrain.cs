@@ -1,0 +1,194 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Orleans.Placement;
+using PaxosGo.Core;
+using PaxosGo.Orleans.Hosting;
+using PaxosGo.Orleans.Placement;
+using PaxosGo.Orleans.Wire;
+
+namespace PaxosGo.Orleans.Grains;
+
+/// <summary>What a learner grain saves as its snapshot: the replica after every slot below <see cref="NextSlot"/>.</summary>
+[GenerateSerializer]
+public sealed class LearnerSnapshotRecord
+{
+    /// <summary>Every slot below is in the snapshot.</summary>
+    [Id(0)]
+    public ulong NextSlot { get; set; }
+
+    /// <summary>The replica's snapshot (<see cref="Replica.TakeSnapshot"/>).</summary>
+    [Id(1)]
+    public byte[] Data { get; set; } = Array.Empty<byte>();
+}
+
+/// <summary>What a learner grain saves as its log: the applied entries since the snapshot (at most a snapshot interval of them).</summary>
+[GenerateSerializer]
+public sealed class LearnerLogRecord
+{
+    /// <summary>The entries in the wire format (<see cref="WireCodec.EncodeLogEntries"/>).</summary>
+    [Id(0)]
+    public byte[] Entries { get; set; } = Array.Empty<byte>();
+}
+
+/// <summary>
+/// The learner of one application on one node: the core's <see cref="Learner"/> and the node's replica.
+/// It saves the applied entries (and, every snapshot interval, a snapshot) before it answers anyone.
+/// </summary>
+[NodePinnedPlacement]
+[Immovable(ImmovableKind.Any)]
+[Reentrant]
+[KeepAlive]
+public sealed class LearnerGrain(
+    PaxosGoNode node,
+    ILogger<LearnerGrain> logger,
+    [PersistentState("learner-snapshot", PaxosGoOptions.StorageProviderName)] IPersistentState<LearnerSnapshotRecord> snapshotStorage,
+    [PersistentState("learner-log", PaxosGoOptions.StorageProviderName)] IPersistentState<LearnerLogRecord> logStorage)
+    : ProtocolGrain(node, logger), ILearnerGrain
+{
+    private readonly Dictionary<(string, ulong), List<TaskCompletionSource<CommandReply>>> _waiters = new();
+    private readonly List<LogEntry> _tail = new(); // what the saved log holds: entries since the saved snapshot
+    private Learner? _learner;
+
+    /// <inheritdoc />
+    protected override Role Role => Role.Learner;
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await base.OnActivateAsync(cancellationToken);
+        Snapshot? snapshot = snapshotStorage.RecordExists && snapshotStorage.State.Data.Length > 0
+            ? new Snapshot(snapshotStorage.State.NextSlot, snapshotStorage.State.Data)
+            : null;
+        var log = logStorage.RecordExists && logStorage.State.Entries.Length > 0
+            ? WireCodec.DecodeLogEntries(logStorage.State.Entries)
+            : Array.Empty<LogEntry>();
+        ulong from = snapshot?.NextSlot ?? 0;
+        _tail.AddRange(log.Where(e => e.Slot >= from)); // entries below the snapshot are left over from before it
+        _learner = new Learner(Node.Self, Node.NodeIds, Node.Options.StateMachineFactory(Application), snapshot, _tail, Node.Options.Learner);
+        StartTicking();
+        NotifyProposer();
+    }
+
+    /// <inheritdoc />
+    public Task<CommandReply> WaitForResult(string clientId, ulong requestId)
+    {
+        if (_learner!.Replica.TryGetCachedResult(clientId, requestId, out var cached))
+        {
+            return Task.FromResult(Reply(cached!));
+        }
+
+        if (requestId < _learner.Replica.LastRequestId(clientId))
+        {
+            throw new InvalidOperationException($"Request {requestId} of client '{clientId}' is older than its last executed request; it will not run.");
+        }
+
+        var waiter = new TaskCompletionSource<CommandReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var key = (clientId, requestId);
+        if (!_waiters.TryGetValue(key, out var list))
+        {
+            list = new List<TaskCompletionSource<CommandReply>>();
+            _waiters[key] = list;
+        }
+
+        list.Add(waiter);
+        return WaitAsync(key, waiter);
+    }
+
+    /// <inheritdoc />
+    public Task<LearnerStatusReport> GetStatus()
+    {
+        var l = _learner!;
+        string digest = Convert.ToHexStringLower(SHA256.HashData(l.Replica.TakeSnapshot()));
+        return Task.FromResult(new LearnerStatusReport(Node.Identity.Name, RuntimeIdentity, l.NextSlot, l.Replica.State, digest));
+    }
+
+    /// <inheritdoc />
+    protected override async Task ProcessAsync(IReadOnlyList<object> inputs)
+    {
+        var l = _learner!;
+        Snapshot? snapshot = null;
+        var append = new List<LogEntry>();
+        var messages = new List<Envelope>();
+        var applied = new List<AppliedCommand>();
+        foreach (var input in inputs)
+        {
+            LearnerStep step = input switch
+            {
+                TickInput => l.Tick(Now),
+                Chosen m => l.Handle(m),
+                Accepted m => l.Handle(m),
+                Heartbeat m => l.Handle(m),
+                CatchUpRequest m => l.Handle(m),
+                CatchUpReply m => l.Handle(m),
+                _ => default,
+            };
+            if (step.SaveSnapshot is { } s)
+            {
+                snapshot = s;
+                append.RemoveAll(e => e.Slot < s.NextSlot);
+            }
+
+            if (step.Append is not null)
+            {
+                foreach (var entry in step.Append)
+                {
+                    if (entry.Slot >= (snapshot?.NextSlot ?? 0)) append.Add(entry);
+                }
+            }
+
+            if (step.Messages is not null) messages.AddRange(step.Messages);
+            if (step.Applied is not null) applied.AddRange(step.Applied);
+        }
+
+        if (snapshot is not null)
+        {
+            // Snapshot first: a crash between the two writes leaves the new snapshot and the old log,
+            // whose entries all lie below it. The other order could leave a gap.
+            snapshotStorage.State.NextSlot = snapshot.NextSlot;
+            snapshotStorage.State.Data = snapshot.Data;
+            await snapshotStorage.WriteStateAsync();
+            _tail.Clear();
+        }
+
+        if (append.Count > 0 || snapshot is not null)
+        {
+            _tail.AddRange(append);
+            logStorage.State.Entries = WireCodec.EncodeLogEntries(_tail);
+            await logStorage.WriteStateAsync();
+        }
+
+        // Durable: now answer clients, talk to peers and tell our proposer.
+        foreach (var a in applied)
+        {
+            if (a.Result is null || !_waiters.Remove(a.Command.Key, out var waiting)) continue;
+            var reply = Reply(a.Result);
+            foreach (var w in waiting) w.TrySetResult(reply);
+        }
+
+        Send(messages);
+        if (append.Count > 0 || snapshot is not null) NotifyProposer();
+    }
+
+    private async Task<CommandReply> WaitAsync((string, ulong) key, TaskCompletionSource<CommandReply> waiter)
+    {
+        var timeout = Task.Delay(Node.Options.ResultTimeout);
+        if (await Task.WhenAny(waiter.Task, timeout) == waiter.Task) return await waiter.Task;
+        if (_waiters.TryGetValue(key, out var list))
+        {
+            list.Remove(waiter);
+            if (list.Count == 0) _waiters.Remove(key);
+        }
+
+        throw new TimeoutException(
+            $"Request {key.Item2} of client '{key.Item1}' was not applied on node '{Node.Identity.Name}' within {Node.Options.ResultTimeout.TotalSeconds:F0} s; retry it with the same request id.");
+    }
+
+    private CommandReply Reply(CommandResult result) => new(result.State, result.Output, Node.Identity.Name);
+
+    private void NotifyProposer()
+    {
+        var proposer = GrainFactory.GetGrain<IProposerGrain>(GrainKeys.For(Application, Node.Identity.Name));
+        _ = proposer.NoteLearned(_learner!.NextSlot);
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
+using Orleans.Placement;
+using PaxosGo.Core;
+using PaxosGo.Orleans.Hosting;
+using PaxosGo.Orleans.Placement;
+
+namespace PaxosGo.Orleans.Grains;
+
+/// <summary>What a proposer grain saves: the highest round it used.</summary>
+[GenerateSerializer]
+public sealed class ProposerRecord
+{
+    /// <summary>The highest round this node's proposer ever used for the application.</summary>
+    [Id(0)]
+    public ulong MaxRound { get; set; }
+}
+
+/// <summary>
+/// The proposer of one application on one node. Every node runs one; the core elects a leader
+/// among them by ballots and keeps it with heartbeats, so failover takes the leader timeout, not a
+/// membership change.
+/// </summary>
+[NodePinnedPlacement]
+[Immovable(ImmovableKind.Any)]
+[Reentrant]
+[KeepAlive]
+public sealed class ProposerGrain(
+    PaxosGoNode node,
+    ILogger<ProposerGrain> logger,
+    [PersistentState("proposer", PaxosGoOptions.StorageProviderName)] IPersistentState<ProposerRecord> storage)
+    : ProtocolGrain(node, logger), IProposerGrain
+{
+    private Proposer? _proposer;
+
+    /// <inheritdoc />
+    protected override Role Role => Role.Proposer;
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await base.OnActivateAsync(cancellationToken);
+        var state = new ProposerState(storage.RecordExists ? storage.State.MaxRound : 0);
+        _proposer = new Proposer(Node.Self, Node.NodeIds, state, new Random(), Node.Options.Proposer);
+        StartTicking();
+    }
+
+    /// <inheritdoc />
+    public Task Submit(ClientCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        Enqueue(new Command(command.ClientId, command.RequestId, command.Payload));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task NoteLearned(ulong nextSlot)
+    {
+        Enqueue(new LearnedInput(nextSlot));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<ProposerStatus> GetStatus()
+    {
+        var p = _proposer!;
+        string? leader = p.Leader is { } l ? Node.Identity.Mesh[l.Value].Name : null;
+        return Task.FromResult(new ProposerStatus(
+            Node.Identity.Name, RuntimeIdentity, p.Standing.ToString(), p.Ballot.Round, leader, p.ChosenBelow, p.PendingCount));
+    }
+
+    /// <inheritdoc />
+    protected override async Task ProcessAsync(IReadOnlyList<object> inputs)
+    {
+        var p = _proposer!;
+        ProposerState? persist = null;
+        var messages = new List<Envelope>();
+        foreach (var input in inputs)
+        {
+            ProposerStep step = input switch
+            {
+                TickInput => p.Tick(Now),
+                Command command => p.CanAccept ? p.Submit(command) : default,
+                LearnedInput learned => p.NoteLearned(learned.NextSlot),
+                Promise m => p.Handle(m),
+                Accepted m => p.Handle(m),
+                Nack m => p.Handle(m),
+                Heartbeat m => p.Handle(m),
+                LearnerStatus m => p.Handle(m),
+                Submit m => p.Handle(m),
+                _ => default,
+            };
+            persist = step.Persist ?? persist;
+            if (step.Messages is not null) messages.AddRange(step.Messages);
+        }
+
+        if (persist is not null)
+        {
+            storage.State.MaxRound = persist.MaxRound;
+            await storage.WriteStateAsync(); // a round is durable before its Prepare leaves
+        }
+
+        Send(messages);
+    }
+
+    private sealed record LearnedInput(ulong NextSlot);
+}

@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using PaxosGo.Core;
+using PaxosGo.Orleans.Hosting;
+using PaxosGo.Orleans.Identity;
+using PaxosGo.Orleans.Wire;
+
+namespace PaxosGo.Orleans.Grains;
+
+/// <summary>
+/// The thin adapter between Orleans and a protocol engine of the core. Every input (a verified
+/// message, a tick, a local request) goes into one inbox; a single pump drains it in batches, steps
+/// the engine for each input, persists what the batch asks to persist with one write, and only then
+/// sends the batch's messages (persist before send, with group commit). Grains are reentrant so that
+/// inputs keep arriving while a write is in flight; only the pump touches the engine.
+/// </summary>
+public abstract class ProtocolGrain : Grain, IProtocolGrain
+{
+    private readonly Queue<object> _inbox = new();
+    private long _started;
+    private bool _pumping;
+    private bool _tickQueued;
+    private bool _failed;
+
+    /// <summary>Creates the grain for this silo's node.</summary>
+    protected ProtocolGrain(PaxosGoNode node, ILogger logger)
+    {
+        Node = node;
+        Logger = logger;
+    }
+
+    /// <summary>This silo's node.</summary>
+    protected PaxosGoNode Node { get; }
+
+    /// <summary>The grain's logger.</summary>
+    protected ILogger Logger { get; }
+
+    /// <summary>The application this grain serves.</summary>
+    protected string Application { get; private set; } = "";
+
+    /// <summary>The role of the engine behind this grain.</summary>
+    protected abstract Role Role { get; }
+
+    /// <summary>The current time in protocol ticks since activation.</summary>
+    protected long Now => (long)(Stopwatch.GetElapsedTime(_started) / Node.Options.Tick);
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _started = Stopwatch.GetTimestamp();
+        var (application, node) = GrainKeys.Parse(this.GetPrimaryKeyString());
+        // A pinned grain must run on its own node: elsewhere it would sign as another node.
+        if (!string.Equals(node, Node.Identity.Name, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                $"The {Role} of '{application}' for node '{node}' was placed on node '{Node.Identity.Name}'; pinned grains run only on their node.");
+        }
+
+        if (!Node.Runs(application))
+        {
+            throw new UnknownApplicationException($"Application '{application}' is not configured on this cluster.");
+        }
+
+        Application = application;
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task Deliver(SignedEnvelope envelope)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        Node.Verifier.Verify(envelope, Node.Self.Value, Role, Application);
+        Message message;
+        try
+        {
+            message = WireCodec.DecodeMessage(envelope.Payload);
+        }
+        catch (WireFormatException e)
+        {
+            throw new ProtocolMessageRejectedException(RejectionCodes.Malformed, $"Malformed protocol message from node {envelope.From}: {e.Message}");
+        }
+
+        // The signed sender must be the sender the message claims: no node speaks for another.
+        if (message.From.Value != envelope.From)
+        {
+            throw new ProtocolMessageRejectedException(
+                RejectionCodes.Misdirected, $"Envelope from node {envelope.From} carries a message claiming to be from node {message.From.Value}.");
+        }
+
+        Enqueue(message);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Queues an input for the pump and starts the pump if it is idle.</summary>
+    protected void Enqueue(object input)
+    {
+        if (_failed) return; // deactivating: inputs are lost, and the protocol retries them
+        _inbox.Enqueue(input);
+        if (_pumping) return;
+        _pumping = true;
+        _ = PumpAsync();
+    }
+
+    /// <summary>Starts feeding <see cref="TickInput"/>s to the pump every <see cref="PaxosGoOptions.TimerPeriod"/>.</summary>
+    protected void StartTicking()
+    {
+        var period = Node.Options.TimerPeriod;
+        this.RegisterGrainTimer(
+            () =>
+            {
+                if (!_tickQueued)
+                {
+                    _tickQueued = true;
+                    Enqueue(TickInput.Instance);
+                }
+
+                return Task.CompletedTask;
+            },
+            new GrainTimerCreationOptions(period, period) { Interleave = true });
+    }
+
+    /// <summary>Steps the engine for each input, persists once, then sends (see <see cref="Send"/>).</summary>
+    protected abstract Task ProcessAsync(IReadOnlyList<object> inputs);
+
+    /// <summary>Signs and sends messages to their grains. Fire-and-forget: a lost message is retried by the protocol.</summary>
+    protected void Send(IReadOnlyList<Envelope> envelopes)
+    {
+        if (envelopes.Count == 0) return;
+        var encoded = new Dictionary<Message, byte[]>(ReferenceEqualityComparer.Instance);
+        foreach (var envelope in envelopes)
+        {
+            if (!encoded.TryGetValue(envelope.Message, out var payload))
+            {
+                payload = WireCodec.EncodeMessage(envelope.Message);
+                encoded[envelope.Message] = payload;
+            }
+
+            var sealedEnvelope = Node.Signer.Seal(Application, envelope.To.Value, envelope.Role, payload);
+            string key = GrainKeys.For(Application, Node.Identity.Mesh[envelope.To.Value].Name);
+            IProtocolGrain target = envelope.Role switch
+            {
+                Role.Acceptor => GrainFactory.GetGrain<IAcceptorGrain>(key),
+                Role.Proposer => GrainFactory.GetGrain<IProposerGrain>(key),
+                _ => GrainFactory.GetGrain<ILearnerGrain>(key),
+            };
+            Observe(target.Deliver(sealedEnvelope), envelope);
+        }
+    }
+
+    private void Observe(Task delivery, Envelope envelope)
+    {
+        if (delivery.IsCompletedSuccessfully) return;
+        delivery.ContinueWith(
+            (t, state) =>
+            {
+                var e = (Envelope)state!;
+                Log.NotDelivered(Logger, t.Exception, Application, e.Message.GetType(), e.Role, e.To.Value);
+            },
+            envelope,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Current);
+    }
+
+    private async Task PumpAsync()
+    {
+        try
+        {
+            while (_inbox.Count > 0)
+            {
+                var batch = new List<object>(_inbox.Count);
+                while (_inbox.TryDequeue(out var input))
+                {
+                    if (input is TickInput) _tickQueued = false;
+                    batch.Add(input);
+                }
+
+                await ProcessAsync(batch);
+            }
+        }
+        catch (Exception e)
+        {
+            // The engine may now be ahead of what is durable: never send from it again. Reload from
+            // storage in a new activation instead.
+            Log.EngineFailed(Logger, e, Application, Role.ToString(), Node.Identity.Name);
+            _failed = true;
+            _inbox.Clear();
+            DeactivateOnIdle();
+        }
+        finally
+        {
+            _pumping = false;
+        }
+    }
+
+    /// <summary>The clock input.</summary>
+    protected sealed class TickInput
+    {
+        /// <summary>The one instance.</summary>
+        public static readonly TickInput Instance = new();
+
+        private TickInput()
+        {
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using PaxosGo.Orleans.Grains;
+using PaxosGo.Orleans.Identity;
+using PaxosGo.Orleans.Placement;
+
+namespace PaxosGo.Orleans.Hosting;
+
+/// <summary>Adds PaxosGo to an Orleans silo.</summary>
+public static class SiloBuilderExtensions
+{
+    /// <summary>
+    /// Makes this silo the PaxosGo node <paramref name="identity"/>: names the silo after the node (so
+    /// pinned grains find it), registers the pinned placement, the node's signing and verifying, the
+    /// guard that keeps clients off internal grain methods, and a start-up task that activates this
+    /// node's proposer and learner of every application. Storage comes separately
+    /// (<see cref="AddPaxosGoAzureStorage"/>).
+    /// </summary>
+    public static ISiloBuilder AddPaxosGo(this ISiloBuilder builder, NodeIdentity identity, Action<PaxosGoOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(identity);
+        builder.Services.AddSingleton(identity);
+        var options = builder.Services.AddOptions<PaxosGoOptions>();
+        if (configure is not null) options.Configure(configure);
+        options.Validate(o =>
+        {
+            o.Validate();
+            return true;
+        });
+        builder.Services.AddSingleton<PaxosGoNode>();
+        builder.Configure<SiloOptions>(o => o.SiloName = identity.Name);
+        builder.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
+        builder.AddIncomingGrainCallFilter<InternalOnlyCallFilter>();
+        builder.AddStartupTask(static (services, cancellation) =>
+        {
+            // Activate in the background: placement needs this silo to be Active in membership first.
+            _ = ActivateLocalGrainsAsync(services, cancellation);
+            return Task.CompletedTask;
+        });
+        return builder;
+    }
+
+    /// <summary>
+    /// Stores PaxosGo's grain state in Azure Blob Storage (Azurite in development): one blob per
+    /// acceptor, proposer, learner snapshot and learner log. Blobs have no small size cap, so a large
+    /// window of votes or a large snapshot never fails to save.
+    /// </summary>
+    public static ISiloBuilder AddPaxosGoAzureStorage(this ISiloBuilder builder, string connectionString, string container = "paxosgo")
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        return builder.AddAzureBlobGrainStorage(PaxosGoOptions.StorageProviderName, o =>
+        {
+            o.BlobServiceClient = new BlobServiceClient(connectionString);
+            o.ContainerName = container;
+        });
+    }
+
+    private static async Task ActivateLocalGrainsAsync(IServiceProvider services, CancellationToken cancellation)
+    {
+        var node = services.GetRequiredService<PaxosGoNode>();
+        var grains = services.GetRequiredService<IGrainFactory>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SiloBuilderExtensions).FullName!);
+        foreach (var application in node.Options.Applications)
+        {
+            string key = GrainKeys.For(application, node.Identity.Name);
+            for (int attempt = 1; !cancellation.IsCancellationRequested; attempt++)
+            {
+                try
+                {
+                    await grains.GetGrain<IProposerGrain>(key).GetStatus();
+                    await grains.GetGrain<ILearnerGrain>(key).GetStatus();
+                    Log.ApplicationStarted(logger, node.Identity.Name, application);
+                    break;
+                }
+                catch (Exception e) when (!cancellation.IsCancellationRequested)
+                {
+                    if (attempt % 25 == 0) Log.StillActivating(logger, e, application, node.Identity.Name);
+                    await Task.Delay(TimeSpan.FromMilliseconds(200), cancellation);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace PaxosGo.Orleans.Identity;
+
+/// <summary>
+/// The canonical bytes an envelope signature covers: ASCII <c>paxosgo-envelope-v1</c>, then the
+/// UTF-8 application prefixed by its length (int32), From (int32), To (int32), Role (one byte), and
+/// the payload prefixed by its length (int32); every integer little-endian.
+/// </summary>
+internal static class EnvelopeEncoding
+{
+    /// <summary>The largest payload an envelope may carry: 16 MiB.</summary>
+    public const int MaxPayloadBytes = 16 * 1024 * 1024;
+
+    /// <summary>The longest application name, in UTF-8 bytes.</summary>
+    public const int MaxApplicationBytes = 256;
+
+    private static readonly byte[] Domain = Encoding.ASCII.GetBytes("paxosgo-envelope-v1");
+
+    /// <summary>Calls <paramref name="use"/> with the canonical bytes (valid only during the call).</summary>
+    public static TResult WithCanonicalBytes<TState, TResult>(
+        string application, int from, int to, byte role, ReadOnlySpan<byte> payload, TState state, CanonicalBytesFunc<TState, TResult> use)
+    {
+        var applicationLength = Encoding.UTF8.GetByteCount(application);
+        var length = Domain.Length + 4 + applicationLength + 4 + 4 + 1 + 4 + payload.Length;
+        var rented = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var span = rented.AsSpan(0, length);
+            var offset = 0;
+            Domain.CopyTo(span);
+            offset += Domain.Length;
+            BinaryPrimitives.WriteInt32LittleEndian(span[offset..], applicationLength);
+            offset += 4;
+            offset += Encoding.UTF8.GetBytes(application, span[offset..]);
+            BinaryPrimitives.WriteInt32LittleEndian(span[offset..], from);
+            offset += 4;
+            BinaryPrimitives.WriteInt32LittleEndian(span[offset..], to);
+            offset += 4;
+            span[offset] = role;
+            offset += 1;
+            BinaryPrimitives.WriteInt32LittleEndian(span[offset..], payload.Length);
+            offset += 4;
+            payload.CopyTo(span[offset..]);
+            return use(span, state);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>The canonical bytes as a new array (for tests and diagnostics).</summary>
+    public static byte[] CanonicalBytes(string application, int from, int to, byte role, ReadOnlySpan<byte> payload) =>
+        WithCanonicalBytes(application, from, to, role, payload, 0, static (bytes, _) => bytes.ToArray());
+}
+
+/// <summary>Consumes the canonical bytes of an envelope.</summary>
+internal delegate TResult CanonicalBytesFunc<in TState, out TResult>(ReadOnlySpan<byte> canonical, TState state);

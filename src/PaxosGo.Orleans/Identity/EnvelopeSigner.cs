@@ -1,0 +1,51 @@
+using System.Text;
+using PaxosGo.Core;
+
+namespace PaxosGo.Orleans.Identity;
+
+/// <summary>Seals outgoing protocol messages of this node into <see cref="SignedEnvelope"/>s.</summary>
+public sealed class EnvelopeSigner
+{
+    private readonly NodeIdentity identity;
+
+    /// <summary>Creates a signer that signs as <paramref name="identity"/>.</summary>
+    /// <param name="identity">This node's identity.</param>
+    public EnvelopeSigner(NodeIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        this.identity = identity;
+    }
+
+    /// <summary>
+    /// Wraps <paramref name="payload"/> for <paramref name="role"/> of node <paramref name="to"/> and
+    /// signs the canonical encoding of every field.
+    /// </summary>
+    /// <param name="application">The application the message belongs to (at most 256 UTF-8 bytes).</param>
+    /// <param name="to">The receiver's mesh index.</param>
+    /// <param name="role">The receiving role.</param>
+    /// <param name="payload">The encoded message (at most 16 MiB); the envelope keeps it, so do not modify it afterwards.</param>
+    /// <returns>The signed envelope, from this node's index.</returns>
+    public SignedEnvelope Seal(string application, int to, Role role, byte[] payload)
+    {
+        ArgumentNullException.ThrowIfNull(application);
+        ArgumentNullException.ThrowIfNull(payload);
+        if (Encoding.UTF8.GetByteCount(application) > EnvelopeEncoding.MaxApplicationBytes)
+        {
+            throw new ArgumentException($"the application name is longer than {EnvelopeEncoding.MaxApplicationBytes} UTF-8 bytes", nameof(application));
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(to);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(to, identity.Mesh.Count);
+        if (!Enum.IsDefined(role))
+        {
+            throw new ArgumentOutOfRangeException(nameof(role), role, "not a protocol role");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, EnvelopeEncoding.MaxPayloadBytes);
+
+        var from = identity.Index;
+        var signature = EnvelopeEncoding.WithCanonicalBytes(
+            application, from, to, (byte)role, payload, identity, static (bytes, id) => id.Sign(bytes));
+        return new SignedEnvelope(application, from, to, (byte)role, payload, signature);
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text;
+using NSec.Cryptography;
+using PaxosGo.Core;
+
+namespace PaxosGo.Orleans.Identity;
+
+/// <summary>
+/// Checks incoming <see cref="SignedEnvelope"/>s: well formed, from a mesh node, addressed to the
+/// receiving node, role and application, and signed by the sender's key from the mesh. Thread-safe.
+/// </summary>
+public sealed class EnvelopeVerifier
+{
+    private static readonly SignatureAlgorithm Algorithm = SignatureAlgorithm.Ed25519;
+
+    private readonly Mesh mesh;
+
+    // Imported once per node; null when a mesh key cannot be imported (every envelope from it then fails).
+    private readonly PublicKey?[] publicKeys;
+
+    /// <summary>Creates a verifier trusting exactly the keys of <paramref name="mesh"/>.</summary>
+    /// <param name="mesh">The mesh.</param>
+    public EnvelopeVerifier(Mesh mesh)
+    {
+        ArgumentNullException.ThrowIfNull(mesh);
+        this.mesh = mesh;
+        publicKeys = new PublicKey?[mesh.Count];
+        for (var i = 0; i < mesh.Count; i++)
+        {
+            publicKeys[i] = PublicKey.TryImport(Algorithm, Convert.FromHexString(mesh[i].PublicKey), KeyBlobFormat.RawPublicKey, out var key)
+                ? key
+                : null;
+        }
+    }
+
+    /// <summary>
+    /// Accepts <paramref name="envelope"/> or throws. Checks, in order: fields present and within
+    /// size limits (<see cref="RejectionCodes.Malformed"/>), a 64-byte signature
+    /// (<see cref="RejectionCodes.BadSignature"/>), the sender is a mesh index
+    /// (<see cref="RejectionCodes.UnknownSender"/>), recipient, role and application are the expected
+    /// ones (<see cref="RejectionCodes.Misdirected"/>), and the signature verifies against the
+    /// sender's mesh public key (<see cref="RejectionCodes.BadSignature"/>).
+    /// </summary>
+    /// <param name="envelope">The received envelope.</param>
+    /// <param name="expectedTo">The receiving node's mesh index.</param>
+    /// <param name="expectedRole">The receiving role.</param>
+    /// <param name="expectedApplication">The receiving application.</param>
+    /// <exception cref="ProtocolMessageRejectedException">The envelope is refused; <see cref="ProtocolMessageRejectedException.Code"/> says why.</exception>
+    public void Verify(SignedEnvelope envelope, int expectedTo, Role expectedRole, string expectedApplication)
+    {
+        ArgumentNullException.ThrowIfNull(expectedApplication);
+        if (envelope is null)
+        {
+            throw Reject(RejectionCodes.Malformed, "the envelope is null");
+        }
+
+        if (envelope.Application is null || envelope.Payload is null || envelope.Signature is null)
+        {
+            throw Reject(RejectionCodes.Malformed, $"the envelope from node {envelope.From} has a null application, payload or signature");
+        }
+
+        // Every UTF-16 char is at least one UTF-8 byte, so a long string is refused without encoding it.
+        if (envelope.Application.Length > EnvelopeEncoding.MaxApplicationBytes
+            || Encoding.UTF8.GetByteCount(envelope.Application) > EnvelopeEncoding.MaxApplicationBytes)
+        {
+            throw Reject(RejectionCodes.Malformed, $"the envelope from node {envelope.From} names an application longer than {EnvelopeEncoding.MaxApplicationBytes} UTF-8 bytes");
+        }
+
+        if (envelope.Payload.Length > EnvelopeEncoding.MaxPayloadBytes)
+        {
+            throw Reject(RejectionCodes.Malformed, $"the envelope from node {envelope.From} has a {envelope.Payload.Length}-byte payload; the limit is {EnvelopeEncoding.MaxPayloadBytes}");
+        }
+
+        if (envelope.Signature.Length != NodeKey.SignatureLength)
+        {
+            throw Reject(RejectionCodes.BadSignature, $"the envelope from node {envelope.From} has a {envelope.Signature.Length}-byte signature; expected {NodeKey.SignatureLength}");
+        }
+
+        if (envelope.From < 0 || envelope.From >= mesh.Count)
+        {
+            throw Reject(RejectionCodes.UnknownSender, $"the envelope claims sender index {envelope.From}, which is not in the mesh of {mesh.Count} nodes");
+        }
+
+        var sender = mesh[envelope.From].Name;
+        if (envelope.To != expectedTo || envelope.Role != (byte)expectedRole || !string.Equals(envelope.Application, expectedApplication, StringComparison.Ordinal))
+        {
+            throw Reject(
+                RejectionCodes.Misdirected,
+                $"the envelope from node {envelope.From} ('{sender}') is addressed to node {envelope.To}, role {envelope.Role}, application '{envelope.Application}', " +
+                $"but was received by node {expectedTo}, role {(byte)expectedRole} ({expectedRole}), application '{expectedApplication}'");
+        }
+
+        var publicKey = publicKeys[envelope.From];
+        var valid = publicKey is not null && EnvelopeEncoding.WithCanonicalBytes(
+            envelope.Application,
+            envelope.From,
+            envelope.To,
+            envelope.Role,
+            envelope.Payload,
+            (PublicKey: publicKey, envelope.Signature),
+            static (bytes, s) => Algorithm.Verify(s.PublicKey, bytes, s.Signature));
+        if (!valid)
+        {
+            throw Reject(RejectionCodes.BadSignature, $"the envelope from node {envelope.From} ('{sender}') does not carry a valid signature of that node's mesh key");
+        }
+    }
+
+    private static ProtocolMessageRejectedException Reject(string code, string message) => new(code, message);
+}

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace PaxosGo.Orleans;
+
+/// <summary>PaxosGo's log messages, with stable event ids (1000-1999).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "{Application}: {MessageType} to the {Role} of node {Node} was not delivered")]
+    public static partial void NotDelivered(ILogger logger, Exception? exception, string application, Type messageType, PaxosGo.Core.Role role, int node);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "{Application}: the {Role} of node {Node} failed and deactivates; it reloads from storage on its next activation")]
+    public static partial void EngineFailed(ILogger logger, Exception exception, string application, string role, string node);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "PaxosGo: node {Node} runs application {Application}")]
+    public static partial void ApplicationStarted(ILogger logger, string node, string application);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "PaxosGo: still activating application {Application} on node {Node}")]
+    public static partial void StillActivating(ILogger logger, Exception exception, string application, string node);
+}

@@ -1,0 +1,76 @@
+using PaxosGo.Core;
+
+namespace PaxosGo.Orleans;
+
+/// <summary>PaxosGo settings for a silo (<c>PaxosGo</c> section of the host's configuration).</summary>
+public sealed class PaxosGoOptions
+{
+    /// <summary>The configuration section these options bind to.</summary>
+    public const string SectionName = "PaxosGo";
+
+    /// <summary>The grain storage provider the acceptors, proposers and learners persist to.</summary>
+    public const string StorageProviderName = "paxosgo";
+
+    /// <summary>The applications this cluster runs; each has its own Paxos log and replicated state machine.</summary>
+    public IList<string> Applications { get; } = new List<string> { "counter" };
+
+    /// <summary>How long one protocol tick lasts; the proposer's and learner's timeouts are counted in ticks.</summary>
+    public TimeSpan Tick { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How often the proposer and learner grains feed the clock to the core (a few ticks at a time is fine).</summary>
+    public TimeSpan TimerPeriod { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How long the entry node waits for a command's result before the client must retry.</summary>
+    public TimeSpan ResultTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether acceptors also send their votes to every learner (more messages, one hop less to learn).</summary>
+    public bool AcceptorsNotifyLearners { get; set; }
+
+    /// <summary>Proposer settings, in ticks. Defaults: heartbeat 100 ms, leader presumed gone after 600 ms.</summary>
+    public ProposerOptions Proposer { get; set; } = new()
+    {
+        MaxBatch = 64,
+        Window = 16,
+        MaxUnlearnedSlots = 64,
+        HeartbeatTicks = 10,
+        LeaderTimeoutTicks = 60,
+        RetryTicks = 20,
+        ElectionJitterTicks = 40,
+    };
+
+    /// <summary>Learner settings, in ticks. A snapshot every 64 slots keeps each saved log piece small.</summary>
+    public LearnerOptions Learner { get; set; } = new()
+    {
+        SnapshotInterval = 64,
+        MaxCatchUpEntries = 64,
+        CatchUpRetryTicks = 20,
+        AntiEntropyTicks = 100,
+    };
+
+    /// <summary>Creates the state machine of an application on this node. Default: <see cref="CounterStateMachine"/>.</summary>
+    public Func<string, IStateMachine> StateMachineFactory { get; set; } = _ => new CounterStateMachine();
+
+    /// <summary>Throws with a clear message when a setting is out of range.</summary>
+    public void Validate()
+    {
+        if (Applications.Count == 0) throw new InvalidOperationException("PaxosGo: configure at least one application.");
+        foreach (var application in Applications)
+        {
+            if (!Grains.GrainKeys.IsValidName(application))
+            {
+                throw new InvalidOperationException($"PaxosGo: application name '{application}' must match {Grains.GrainKeys.NamePattern}.");
+            }
+        }
+
+        if (Applications.Distinct(StringComparer.Ordinal).Count() != Applications.Count)
+        {
+            throw new InvalidOperationException("PaxosGo: application names must be unique.");
+        }
+
+        if (Tick <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: Tick must be positive.");
+        if (TimerPeriod <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: TimerPeriod must be positive.");
+        if (ResultTimeout <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: ResultTimeout must be positive.");
+        Proposer.Validate();
+        Learner.Validate();
+    }
+}

@@ -1,0 +1,164 @@
+using PaxosGo.Core;
+using PaxosGo.Orleans.Grains;
+using PaxosGo.Orleans.Identity;
+using PaxosGo.Orleans.Tests.Infrastructure;
+using PaxosGo.Orleans.Wire;
+using Xunit;
+
+namespace PaxosGo.Orleans.Tests.Cluster;
+
+/// <summary>Integration tests: real TestCluster silos, each its own node identity, on a real Azurite.</summary>
+[Collection(AzuriteCollection.Name)]
+public sealed class ClusterTests(AzuriteFixture azurite)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task CommandsFromAClient_Commit_AndEveryNodeEndsWithTheSameSequenceAndState()
+    {
+        await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+
+        var states = new List<ulong>();
+        for (ulong r = 1; r <= 20; r++)
+        {
+            states.Add((await cluster.SubmitAsync(new ClientCommand("client-1", r, [(byte)r]), Patience)).State);
+        }
+
+        // Every command executed once, in order, and its client got state back.
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (ulong)i), states);
+        var replicas = await cluster.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, Patience);
+        Assert.All(replicas, r => Assert.Equal(20UL, r.State));
+        Assert.Single(replicas.Select(r => r.Digest).Distinct());
+    }
+
+    [Fact]
+    public async Task ConcurrentClients_AndARetriedRequest_AreEachAppliedExactlyOnce()
+    {
+        await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+
+        var clients = Enumerable.Range(0, 8).Select(async c =>
+        {
+            for (ulong r = 1; r <= 5; r++)
+            {
+                var command = new ClientCommand($"client-{c}", r, [(byte)c, (byte)r]);
+                var first = await cluster.SubmitAsync(command, Patience);
+                var again = await cluster.SubmitAsync(command, Patience); // a duplicate delivery
+                Assert.Equal(first.State, again.State);
+            }
+        });
+        await Task.WhenAll(clients);
+
+        var replicas = await cluster.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, Patience);
+        Assert.All(replicas, r => Assert.Equal(40UL, r.State));
+    }
+
+    [Fact]
+    public async Task AcceptorAndLearnerOfNodeK_RunOnTheSiloOfNodeK()
+    {
+        await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+
+        foreach (var node in PaxosTestCluster.Nodes)
+        {
+            string silo = cluster.SiloOf(node).SiloAddress.ToString();
+            var acceptor = await cluster.Acceptor(node).GetStatus();
+            var learner = await cluster.Learner(node).GetStatus();
+            var proposer = await cluster.Proposer(node).GetStatus();
+            Assert.Equal((node, silo), (acceptor.Node, acceptor.Silo));
+            Assert.Equal((node, silo), (learner.Node, learner.Silo));
+            Assert.Equal((node, silo), (proposer.Node, proposer.Silo));
+        }
+    }
+
+    [Fact]
+    public async Task KillingTheLeadersSilo_CommandsKeepCommitting_AndTheNodeCatchesUpWhenBack()
+    {
+        await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+        ulong request = 0;
+        for (int i = 0; i < 5; i++) await cluster.SubmitAsync(new ClientCommand("c", ++request, [1]), Patience);
+        string leader = (await cluster.Proposer(PaxosTestCluster.Nodes[0]).GetStatus()).Leader!;
+        Assert.Contains(leader, PaxosTestCluster.Nodes);
+
+        var handle = cluster.SiloOf(leader);
+        await cluster.Cluster.KillSiloAsync(handle);
+        for (int i = 0; i < 5; i++) await cluster.SubmitAsync(new ClientCommand("c", ++request, [2]), Patience);
+        var survivors = PaxosTestCluster.Nodes.Where(n => n != leader).ToArray();
+        var newLeader = (await cluster.Proposer(survivors[0]).GetStatus()).Leader;
+        Assert.NotEqual(leader, newLeader);
+
+        await cluster.RestartAsync(leader);
+        var replicas = await cluster.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, TimeSpan.FromSeconds(60));
+        Assert.All(replicas, r => Assert.Equal(10UL, r.State));
+    }
+
+    [Fact]
+    public async Task StoppingEverySilo_AndStartingAgainOnTheSameStorage_KeepsEveryAcknowledgedCommand()
+    {
+        string directory;
+        string container = "paxosgo-" + Guid.NewGuid().ToString("N")[..16];
+        var acknowledged = new List<ulong>();
+        await using (var first = await PaxosTestCluster.StartAsync(azurite.ConnectionString, container: container))
+        {
+            directory = first.Directory;
+            for (ulong r = 1; r <= 10; r++) acknowledged.Add((await first.SubmitAsync(new ClientCommand("c", r, [3]), Patience)).State);
+        }
+
+        await using var second = await PaxosTestCluster.StartAsync(azurite.ConnectionString, directory, container);
+        var replicas = await second.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, Patience);
+        Assert.All(replicas, r => Assert.Equal(10UL, r.State));
+        // The session table survived too: a retry of the last request gets its original answer...
+        Assert.Equal(acknowledged[^1], (await second.SubmitAsync(new ClientCommand("c", 10, [3]), Patience)).State);
+        // ...and state continues from where it was.
+        Assert.Equal(11UL, (await second.SubmitAsync(new ClientCommand("c", 11, [3]), Patience)).State);
+    }
+
+    [Fact]
+    public async Task ProtocolMessagesForgedByAClient_AreRejected_AndChangeNothing()
+    {
+        await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+        await cluster.SubmitAsync(new ClientCommand("c", 1, [1]), Patience);
+        var acceptor = cluster.Acceptor("node-b");
+        var before = await acceptor.GetStatus();
+        var mesh = Mesh.Load(Path.Combine(cluster.Directory, "mesh.json"));
+        int target = mesh.IndexOf("node-b");
+        int claimed = mesh.IndexOf("node-a");
+        // A Prepare with a huge ballot would capture every acceptor if it were believed.
+        byte[] payload = WireCodec.EncodeMessage(new Prepare(new NodeId(claimed), new Ballot(1_000_000, new NodeId(claimed)), 0));
+
+        // 1. Signed with a key that is not node-a's (an outsider's key, claiming to be node-a).
+        using var outsiderKey = NodeKey.Generate();
+        var outsiderMesh = Mesh.Create(mesh.Nodes.Select(n => n.Name == "node-a" ? MeshNode.For("node-a", outsiderKey, n.Endpoints) : n));
+        var forged = new EnvelopeSigner(NodeIdentity.Create(outsiderMesh, outsiderKey, "node-a")).Seal(PaxosTestCluster.Application, target, Role.Acceptor, payload);
+        var wrongKey = await Assert.ThrowsAsync<ProtocolMessageRejectedException>(() => acceptor.Deliver(forged));
+        Assert.Equal(RejectionCodes.BadSignature, wrongKey.Code);
+
+        // 2. A sender that is not in the mesh at all.
+        var unknown = forged with { From = 7 };
+        var unknownSender = await Assert.ThrowsAsync<ProtocolMessageRejectedException>(() => acceptor.Deliver(unknown));
+        Assert.Equal(RejectionCodes.UnknownSender, unknownSender.Code);
+
+        // 3. An envelope genuinely signed by node-a for node-b's acceptor, replayed to node-c's, is misdirected.
+        using var realKey = NodeKey.Load(Path.Combine(cluster.Directory, "node-a.key"));
+        var genuine = new EnvelopeSigner(NodeIdentity.Create(mesh, realKey, "node-a")).Seal(PaxosTestCluster.Application, target, Role.Acceptor, payload);
+        var replayed = await Assert.ThrowsAsync<ProtocolMessageRejectedException>(() => cluster.Acceptor("node-c").Deliver(genuine));
+        Assert.Equal(RejectionCodes.Misdirected, replayed.Code);
+        var nodeC = await cluster.Acceptor("node-c").GetStatus();
+        Assert.True(nodeC.PromisedRound < 1_000_000);
+
+        var after = await acceptor.GetStatus();
+        Assert.Equal(before, after);
+        Assert.True(after.PromisedRound < 1_000_000);
+        // The cluster still works.
+        Assert.Equal(2UL, (await cluster.SubmitAsync(new ClientCommand("c", 2, [1]), Patience)).State);
+    }
+
+    [Fact]
+    public async Task Clients_CannotCallInternalGrainMethods_NorUseAnUnknownApplication()
+    {
+        await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+
+        var submit = await Assert.ThrowsAnyAsync<Exception>(() => cluster.Proposer("node-a").Submit(new ClientCommand("c", 1, [1])));
+        Assert.Contains("only be called from inside the cluster", submit.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<UnknownApplicationException>(() => cluster.Grains.GetGrain<IApplicationGrain>("no-such-app").Submit(new ClientCommand("c", 1, [1])));
+        Assert.Equal(0UL, await cluster.Grains.GetGrain<IApplicationGrain>(PaxosTestCluster.Application).GetState());
+    }
+}

@@ -1,0 +1,182 @@
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+using Orleans.TestingHost;
+using PaxosGo.Orleans.Grains;
+using PaxosGo.Orleans.Hosting;
+using PaxosGo.Orleans.Identity;
+
+namespace PaxosGo.Orleans.Tests.Cluster;
+
+/// <summary>
+/// A real 3-node PaxosGo cluster in one process: Orleans TestCluster silos, each with its own node
+/// identity from its own key file, Azure Table clustering and Azure Blob grain storage on Azurite.
+/// </summary>
+internal sealed class PaxosTestCluster : IAsyncDisposable
+{
+    public static readonly string[] Nodes = ["node-a", "node-b", "node-c"];
+    public const string Application = "counter";
+
+    private PaxosTestCluster(TestCluster cluster, string directory)
+    {
+        Cluster = cluster;
+        Directory = directory;
+    }
+
+    public TestCluster Cluster { get; }
+
+    /// <summary>Where the key files and the mesh file live; starting again from it reuses the identities.</summary>
+    public string Directory { get; }
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    /// <summary>Starts three silos. Reusing <paramref name="directory"/> and <paramref name="container"/> restarts the same cluster on the same storage.</summary>
+    public static async Task<PaxosTestCluster> StartAsync(string connectionString, string? directory = null, string? container = null)
+    {
+        directory ??= Path.Combine(Path.GetTempPath(), "paxosgo-test-" + Guid.NewGuid().ToString("N")[..12]);
+        container ??= "paxosgo-" + Guid.NewGuid().ToString("N")[..16];
+        WriteIdentities(directory);
+        var builder = new TestClusterBuilder(3);
+        builder.Options.ServiceId = "paxosgo-test";
+        builder.Options.ClusterId = "c" + Guid.NewGuid().ToString("N")[..12];
+        builder.Options.UseTestClusterMembership = false;
+        builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["PaxosGoTest:Directory"] = directory,
+            ["PaxosGoTest:Storage"] = connectionString,
+            ["PaxosGoTest:Container"] = container,
+        }));
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return new PaxosTestCluster(cluster, directory);
+    }
+
+    /// <summary>The mesh node a TestCluster silo plays: Primary is node-a, Secondary_1 node-b, Secondary_2 node-c.</summary>
+    public static string NodeOfSilo(string siloName) => siloName switch
+    {
+        "Primary" => Nodes[0],
+        _ when siloName.StartsWith("Secondary_", StringComparison.Ordinal) => Nodes[int.Parse(siloName["Secondary_".Length..], System.Globalization.CultureInfo.InvariantCulture)],
+        _ => throw new ArgumentException($"unexpected silo name {siloName}", nameof(siloName)),
+    };
+
+    public SiloHandle SiloOf(string node) => Cluster.Silos.Single(s => NodeOfSilo(s.Name) == node);
+
+    /// <summary>Starts the silo of a node that was killed, with the same node identity (same silo name).</summary>
+    public async Task RestartAsync(string node)
+    {
+        int instance = Array.IndexOf(Nodes, node);
+        await Cluster.StartSiloAsync(instance, Cluster.Options);
+    }
+
+    public ILearnerGrain Learner(string node) => Grains.GetGrain<ILearnerGrain>(GrainKeys.For(Application, node));
+
+    public IProposerGrain Proposer(string node) => Grains.GetGrain<IProposerGrain>(GrainKeys.For(Application, node));
+
+    public IAcceptorGrain Acceptor(string node) => Grains.GetGrain<IAcceptorGrain>(GrainKeys.For(Application, node));
+
+    /// <summary>Submits like a real client: on failure or timeout it retries the same request id until <paramref name="within"/> runs out.</summary>
+    public async Task<CommandReply> SubmitAsync(ClientCommand command, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        Exception? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                return await Grains.GetGrain<IApplicationGrain>(Application).Submit(command).WaitAsync(TimeSpan.FromSeconds(5));
+            }
+            catch (Exception e) when (e is not UnknownApplicationException)
+            {
+                last = e;
+                await Task.Delay(200);
+            }
+        }
+
+        throw new TimeoutException($"{command.ClientId}#{command.RequestId} did not commit within {within}", last);
+    }
+
+    /// <summary>Waits until every listed node's learner reports the same frontier and digest, at least <paramref name="atLeast"/>.</summary>
+    public async Task<LearnerStatusReport[]> WaitForConvergenceAsync(IEnumerable<string> nodes, ulong atLeast, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        LearnerStatusReport[] statuses = [];
+        while (true)
+        {
+            try
+            {
+                statuses = await Task.WhenAll(nodes.Select(n => Learner(n).GetStatus()));
+                if (statuses.All(s => s.NextSlot >= atLeast && s.NextSlot == statuses[0].NextSlot && s.Digest == statuses[0].Digest))
+                {
+                    return statuses;
+                }
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                // a node may still be activating
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException("replicas did not converge: " + string.Join("; ", statuses.Select(s => $"{s.Node} next {s.NextSlot} state {s.State} digest {s.Digest[..8]}")));
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await Cluster.StopAllSilosAsync();
+        }
+        finally
+        {
+            await Cluster.DisposeAsync();
+        }
+    }
+
+    private static void WriteIdentities(string directory)
+    {
+        string meshPath = Path.Combine(directory, "mesh.json");
+        if (File.Exists(meshPath)) return;
+        System.IO.Directory.CreateDirectory(directory);
+        var nodes = new List<MeshNode>();
+        for (int i = 0; i < Nodes.Length; i++)
+        {
+            using var key = NodeKey.Generate();
+            key.Save(Path.Combine(directory, Nodes[i] + ".key"));
+            nodes.Add(MeshNode.For(Nodes[i], key, new MeshEndpoints("127.0.0.1", 21111 + i, 31000 + i, 28080 + i, 25353 + i)));
+        }
+
+        File.WriteAllText(meshPath, Mesh.Create(nodes).ToJson());
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            var config = siloBuilder.Configuration;
+            string directory = config["PaxosGoTest:Directory"]!;
+            string storage = config["PaxosGoTest:Storage"]!;
+            string node = NodeOfSilo(config["Orleans:Name"]!);
+            var mesh = Mesh.Load(Path.Combine(directory, "mesh.json"));
+            var key = NodeKey.Load(Path.Combine(directory, node + ".key"));
+            var identity = NodeIdentity.Create(mesh, key, node);
+            siloBuilder
+                .AddPaxosGo(identity, o => o.ResultTimeout = TimeSpan.FromSeconds(4))
+                .AddPaxosGoAzureStorage(storage, config["PaxosGoTest:Container"]!)
+                .UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
+        }
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder)
+        {
+            string storage = configuration["PaxosGoTest:Storage"]!;
+            clientBuilder.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
+        }
+    }
+}
