@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Placement;
@@ -73,7 +74,9 @@ public sealed class AcceptorGrain(
         if (persist is not null)
         {
             storage.State.State = WireCodec.EncodeAcceptorState(persist);
-            await storage.WriteStateAsync(); // the promise or vote is durable before anyone hears of it
+            long start = Stopwatch.GetTimestamp();
+            await storage.WriteStateAsync();
+            Metrics.RecordPersist(start, "acceptor"); // the promise or vote is durable before anyone hears of it
         }
 
         Send(messages);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
@@ -141,6 +142,7 @@ public sealed class LearnerGrain(
             if (step.Applied is not null) applied.AddRange(step.Applied);
         }
 
+        long start = Stopwatch.GetTimestamp();
         if (snapshot is not null)
         {
             // Snapshot first: a crash between the two writes leaves the new snapshot and the old log,
@@ -156,11 +158,15 @@ public sealed class LearnerGrain(
             _tail.AddRange(append);
             logStorage.State.Entries = WireCodec.EncodeLogEntries(_tail);
             await logStorage.WriteStateAsync();
+            Metrics.RecordPersist(start, "learner");
+            Metrics.SlotsApplied.Add(append.Count);
         }
 
         // Durable: now answer clients, talk to peers and tell our proposer.
         foreach (var a in applied)
         {
+            if (a.Outcome == ApplyOutcome.Executed) Metrics.CommandsExecuted.Add(1);
+            else if (a.Outcome == ApplyOutcome.Duplicate) Metrics.CommandsDeduplicated.Add(1);
             if (a.Result is null || !_waiters.Remove(a.Command.Key, out var waiting)) continue;
             var reply = Reply(a.Result);
             foreach (var w in waiting) w.TrySetResult(reply);

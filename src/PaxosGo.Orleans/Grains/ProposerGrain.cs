@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Placement;
@@ -49,6 +50,12 @@ public sealed class ProposerGrain(
     public Task Submit(ClientCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
+        if (!_proposer!.CanAccept)
+        {
+            throw new InvalidOperationException(
+                $"Node '{Node.Identity.Name}' has {_proposer.PendingCount} commands of '{Application}' waiting; retry later.");
+        }
+
         Enqueue(new Command(command.ClientId, command.RequestId, command.Payload));
         return Task.CompletedTask;
     }
@@ -80,7 +87,7 @@ public sealed class ProposerGrain(
             ProposerStep step = input switch
             {
                 TickInput => p.Tick(Now),
-                Command command => p.CanAccept ? p.Submit(command) : default,
+                Command command => p.Submit(command),
                 LearnedInput learned => p.NoteLearned(learned.NextSlot),
                 Promise m => p.Handle(m),
                 Accepted m => p.Handle(m),
@@ -97,7 +104,9 @@ public sealed class ProposerGrain(
         if (persist is not null)
         {
             storage.State.MaxRound = persist.MaxRound;
-            await storage.WriteStateAsync(); // a round is durable before its Prepare leaves
+            long start = Stopwatch.GetTimestamp();
+            await storage.WriteStateAsync();
+            Metrics.RecordPersist(start, "proposer"); // a round is durable before its Prepare leaves
         }
 
         Send(messages);

@@ -69,6 +69,21 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
     public Task Deliver(SignedEnvelope envelope)
     {
         ArgumentNullException.ThrowIfNull(envelope);
+        try
+        {
+            Accept(envelope);
+        }
+        catch (ProtocolMessageRejectedException e)
+        {
+            Metrics.MessagesRejected.Add(1, new KeyValuePair<string, object?>("code", e.Code));
+            throw;
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Accept(SignedEnvelope envelope)
+    {
         Node.Verifier.Verify(envelope, Node.Self.Value, Role, Application);
         Message message;
         try
@@ -88,7 +103,6 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         }
 
         Enqueue(message);
-        return Task.CompletedTask;
     }
 
     /// <summary>Queues an input for the pump and starts the pump if it is idle.</summary>

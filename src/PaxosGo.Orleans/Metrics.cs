@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace PaxosGo.Orleans;
+
+/// <summary>PaxosGo's instruments, on the meter <c>PaxosGo</c> (listen with dotnet-counters or OpenTelemetry).</summary>
+internal static class Metrics
+{
+    /// <summary>The meter's name.</summary>
+    public const string MeterName = "PaxosGo";
+
+    private static readonly Meter Meter = new(MeterName, "1.0");
+
+    /// <summary>Protocol envelopes refused (tag <c>code</c>: bad-signature, unknown-sender, misdirected, malformed).</summary>
+    public static readonly Counter<long> MessagesRejected =
+        Meter.CreateCounter<long>("paxosgo.messages.rejected", description: "Protocol envelopes refused by verification");
+
+    /// <summary>Client commands executed by a replica (not duplicates).</summary>
+    public static readonly Counter<long> CommandsExecuted =
+        Meter.CreateCounter<long>("paxosgo.commands.executed", description: "Client commands executed by this node's replicas");
+
+    /// <summary>Commands that arrived again and were answered from the session table.</summary>
+    public static readonly Counter<long> CommandsDeduplicated =
+        Meter.CreateCounter<long>("paxosgo.commands.deduplicated", description: "Duplicate client commands answered without executing");
+
+    /// <summary>Slots applied by this node's learners.</summary>
+    public static readonly Counter<long> SlotsApplied =
+        Meter.CreateCounter<long>("paxosgo.slots.applied", description: "Slots applied by this node's learners");
+
+    /// <summary>Time to persist one batch of an engine's state (tag <c>role</c>).</summary>
+    public static readonly Histogram<double> PersistDuration =
+        Meter.CreateHistogram<double>("paxosgo.persist.duration", unit: "ms", description: "Time to persist a batch before sending its messages");
+
+    /// <summary>Records one persist that started at <paramref name="startTimestamp"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    public static void RecordPersist(long startTimestamp, string role) =>
+        PersistDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds, new KeyValuePair<string, object?>("role", role));
+}
