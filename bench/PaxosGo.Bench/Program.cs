@@ -60,8 +60,27 @@ core.SetAction(parse =>
     return 0;
 });
 
+var storage = new Option<string>("--storage") { Description = "Storage connection string of the cluster.", DefaultValueFactory = _ => "UseDevelopmentStorage=true" };
+var clusterId = new Option<string>("--cluster-id") { Description = "Orleans cluster id.", DefaultValueFactory = _ => "local" };
+var serviceId = new Option<string>("--service-id") { Description = "Orleans service id.", DefaultValueFactory = _ => "local" };
+var application = new Option<string>("--app") { Description = "Application.", DefaultValueFactory = _ => "counter" };
+var loadClients = new Option<int>("--clients") { Description = "Closed-loop clients.", DefaultValueFactory = _ => 1 };
+var seconds = new Option<int>("--seconds") { Description = "Measured seconds (after 2 s of warm-up).", DefaultValueFactory = _ => 10 };
+var cluster = new Command("cluster", "Committed commands per second and latency against a running cluster (deploy/local-cluster.sh).")
+{
+    storage, clusterId, serviceId, application, loadClients, seconds,
+};
+cluster.SetAction(async (parse, cancellation) =>
+{
+    Emit(await ClusterLoad.RunAsync(
+        parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, parse.GetValue(application)!,
+        parse.GetValue(loadClients), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(parse.GetValue(seconds))));
+    return 0;
+});
+
 root.Subcommands.Add(simulator);
+root.Subcommands.Add(cluster);
 root.Subcommands.Add(core);
-return root.Parse(args).Invoke();
+return await root.Parse(args).InvokeAsync();
 
 static void Emit(object line) => Console.WriteLine(JsonSerializer.Serialize(line));

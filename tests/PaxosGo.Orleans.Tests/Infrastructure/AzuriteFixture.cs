@@ -10,7 +10,8 @@ namespace PaxosGo.Orleans.Tests.Infrastructure;
 /// Makes the Azurite storage emulator available on 127.0.0.1:10000-10002 for integration tests.
 /// An Azurite that already answers on the three ports (for example the one <c>.ci/run</c> starts)
 /// is used as is and left running; otherwise <c>azurite/azurite.sh start</c> starts one with a
-/// temporary data folder, and <see cref="Dispose"/> stops it again and deletes the folder.
+/// temporary data folder, and <see cref="Dispose"/> stops it again (<c>azurite.sh stop DATA_DIR</c>,
+/// which leaves alone an Azurite someone else started meanwhile) and deletes the folder.
 /// </summary>
 public sealed class AzuriteFixture : IDisposable
 {
@@ -30,9 +31,6 @@ public sealed class AzuriteFixture : IDisposable
         Justification = "Tests read it from the injected fixture instance.")]
     public string ConnectionString => "UseDevelopmentStorage=true";
 
-    /// <summary>True when this fixture started Azurite (and will stop it on dispose).</summary>
-    public bool StartedByFixture => _dataDirectory is not null;
-
     public AzuriteFixture()
     {
         if (AllPortsOpen())
@@ -46,7 +44,8 @@ public sealed class AzuriteFixture : IDisposable
         var (exitCode, output) = RunScript(_repositoryRoot, StartTimeout, "start", _dataDirectory);
         if (exitCode != 0)
         {
-            // The script cleans up after a failed start itself; stop anyway in case of a timeout.
+            // The script cleans up after a failed start itself; after a timeout (script killed)
+            // an Azurite it launched may still be running.
             TryStop();
             TryDeleteDataDirectory();
             throw new InvalidOperationException(
@@ -63,23 +62,21 @@ public sealed class AzuriteFixture : IDisposable
         }
 
         _disposed = true;
-        if (StartedByFixture)
-        {
-            TryStop();
-            TryDeleteDataDirectory();
-        }
+        TryStop();
+        TryDeleteDataDirectory();
     }
 
     private void TryStop()
     {
-        if (_repositoryRoot is null)
+        if (_repositoryRoot is null || _dataDirectory is null)
         {
             return;
         }
 
         try
         {
-            var (exitCode, output) = RunScript(_repositoryRoot, StopTimeout, "stop");
+            // Stops only the Azurite running on this fixture's data folder.
+            var (exitCode, output) = RunScript(_repositoryRoot, StopTimeout, "stop", _dataDirectory);
             if (exitCode != 0)
             {
                 Console.Error.WriteLine(
