@@ -1,0 +1,134 @@
+using System.CommandLine;
+using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace PaxosGo.Cli;
+
+/// <summary>The options every command shares: where the cluster's clustering table is and which cluster to join.</summary>
+internal sealed class ConnectionOptions
+{
+    public Option<string> Storage { get; } = new("--storage")
+    {
+        Description = "Azure Storage connection string of the cluster's clustering table.",
+        DefaultValueFactory = _ => "UseDevelopmentStorage=true",
+        Recursive = true,
+    };
+
+    public Option<string> ClusterId { get; } = new("--cluster-id")
+    {
+        Description = "The Orleans cluster id the silos run with.",
+        DefaultValueFactory = _ => "paxosgo",
+        Recursive = true,
+    };
+
+    public Option<string> ServiceId { get; } = new("--service-id")
+    {
+        Description = "The Orleans service id the silos run with.",
+        DefaultValueFactory = _ => "paxosgo",
+        Recursive = true,
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Storage);
+        command.Options.Add(ClusterId);
+        command.Options.Add(ServiceId);
+    }
+
+    public ClusterAddress Read(ParseResult parse) =>
+        new(parse.GetValue(Storage)!, parse.GetValue(ClusterId)!, parse.GetValue(ServiceId)!);
+}
+
+/// <summary>Which cluster to connect to.</summary>
+internal sealed record ClusterAddress(string Storage, string ClusterId, string ServiceId);
+
+/// <summary>An Orleans client connected to a PaxosGo cluster through its gateways (found in the clustering table).</summary>
+internal sealed class ClusterConnection : IAsyncDisposable
+{
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly IHost host;
+
+    private ClusterConnection(IHost host)
+    {
+        this.host = host;
+        Client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    public IClusterClient Client { get; }
+
+    /// <summary>Connects, retrying until <paramref name="deadline"/> while no gateway answers.</summary>
+    /// <exception cref="CliException">No connection by the deadline, or the connection string is invalid.</exception>
+    public static async Task<ClusterConnection> ConnectAsync(ClusterAddress address, DateTime deadline, CancellationToken cancellation)
+    {
+        TableServiceClient tables;
+        try
+        {
+            tables = new TableServiceClient(address.Storage);
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
+        {
+            // The message may quote the connection string; never print its secrets.
+            throw new CliException($"--storage is not a valid Azure Storage connection string ({e.GetType().Name})", Cli.UsageError, e);
+        }
+
+        // No logging providers: the client's own logs would drown the output.
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = address.ClusterId;
+                o.ServiceId = address.ServiceId;
+            });
+            client.UseAzureStorageClustering(o => o.TableServiceClient = tables);
+            client.UseConnectionRetryFilter(async (_, token) =>
+            {
+                if (DateTime.UtcNow + RetryDelay >= deadline)
+                {
+                    return false;
+                }
+
+                await Task.Delay(RetryDelay, token).ConfigureAwait(false);
+                return true;
+            });
+        });
+
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellation).ConfigureAwait(false);
+            return new ClusterConnection(host);
+        }
+        catch (Exception e) when (!cancellation.IsCancellationRequested)
+        {
+            host.Dispose();
+            throw new CliException($"cannot connect to cluster '{address.ClusterId}' (service '{address.ServiceId}'): {Cli.Describe(e)}", e);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using (var stop = new CancellationTokenSource(StopTimeout))
+        {
+            try
+            {
+                await host.StopAsync(stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Closing the gateway connections took too long; disposing drops them.
+            }
+        }
+
+        host.Dispose();
+    }
+}

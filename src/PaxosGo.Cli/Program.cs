@@ -1,0 +1,22 @@
+using System.CommandLine;
+using PaxosGo.Cli;
+
+// paxosgo: a small client for a PaxosGo cluster. It finds the cluster's gateways in the Azure Table
+// clustering table (--storage, --cluster-id, --service-id, as the silos were started with).
+//   paxosgo submit --app counter --client ID --request N [--payload TEXT | --add N] [--timeout S]
+//   paxosgo state --app counter --mesh PATH
+// Exit codes: 0 done, 1 failed (no connection, not committed in time, unknown application),
+// 2 usage error, 3 (state) some node did not answer. Errors are one line on stderr.
+var connection = new ConnectionOptions();
+var root = new RootCommand("paxosgo: submit commands to a PaxosGo cluster and show every node's replica.");
+connection.AddTo(root);
+root.Subcommands.Add(SubmitCommand.Create(connection));
+root.Subcommands.Add(StateCommand.Create(connection));
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    return Cli.Fail($"{parse.Errors[0].Message} (see 'paxosgo --help')", Cli.UsageError);
+}
+
+return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Configuration;
+using PaxosGo.Orleans;
+
+namespace PaxosGo.Silo;
+
+/// <summary>
+/// The silo's settings, section <c>PaxosGo</c> of the configuration. Sources, lowest to highest
+/// precedence: the JSON config file (<c>--config PATH</c>, else <c>paxosgo.json</c> in the working
+/// directory when present), environment variables prefixed <c>PAXOSGO_</c>
+/// (<c>PAXOSGO_PaxosGo__Node=node-a</c>), and <c>--PaxosGo:Node=node-a</c> on the command line.
+/// Relative paths are relative to the working directory.
+/// </summary>
+/// <param name="Node">This node's name in the mesh (required).</param>
+/// <param name="KeyFile">This node's key file, mode 0600 (required).</param>
+/// <param name="MeshFile">The mesh file (required).</param>
+/// <param name="Storage">
+/// The Azure Storage connection string for clustering (tables) and grain state (blobs). The default
+/// is the local emulator (Azurite); in production use a real account's connection string and keep it
+/// out of the config file (an environment variable).
+/// </param>
+/// <param name="ClusterId">The Orleans cluster id: the silos that form one cluster (and its membership rows).</param>
+/// <param name="ServiceId">The Orleans service id: grain state belongs to it, so keep it fixed for the life of the data.</param>
+/// <param name="Applications">The applications the cluster runs, or null for the library default.</param>
+/// <param name="ListenOnAnyAddress">
+/// Listen on every interface instead of only the mesh entry's host, while still advertising that host
+/// (for a container or NAT where the advertised address is not a local one).
+/// </param>
+internal sealed record SiloSettings(
+    string Node,
+    string KeyFile,
+    string MeshFile,
+    string Storage,
+    string ClusterId,
+    string ServiceId,
+    IReadOnlyList<string>? Applications,
+    bool ListenOnAnyAddress)
+{
+    public const string DefaultStorage = "UseDevelopmentStorage=true";
+    public const string DefaultClusterId = "paxosgo";
+    public const string DefaultServiceId = "paxosgo";
+
+    /// <summary>Reads and checks the settings.</summary>
+    /// <exception cref="StartupException">A required setting is missing or a value is malformed.</exception>
+    public static SiloSettings Read(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(PaxosGoOptions.SectionName);
+        return new SiloSettings(
+            Required(section, "Node"),
+            Required(section, "KeyFile"),
+            Required(section, "MeshFile"),
+            Optional(section, "Storage") ?? DefaultStorage,
+            Optional(section, "ClusterId") ?? DefaultClusterId,
+            Optional(section, "ServiceId") ?? DefaultServiceId,
+            ReadApplications(section.GetSection("Applications")),
+            ReadBool(section, "ListenOnAnyAddress"));
+    }
+
+    /// <summary>Sets <paramref name="options"/>' applications to the configured ones, when configured.</summary>
+    public void Apply(PaxosGoOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (Applications is null)
+        {
+            return;
+        }
+
+        options.Applications.Clear();
+        foreach (var application in Applications)
+        {
+            options.Applications.Add(application);
+        }
+    }
+
+    private static string Required(IConfigurationSection section, string key) =>
+        Optional(section, key) ?? throw new StartupException(
+            $"{section.Path}:{key} is not set (--{section.Path}:{key}=..., environment variable PAXOSGO_{section.Path}__{key}, or the config file)");
+
+    private static string? Optional(IConfigurationSection section, string key)
+    {
+        var value = section[key];
+        return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    }
+
+    private static bool ReadBool(IConfigurationSection section, string key)
+    {
+        var value = Optional(section, key);
+        if (value is null)
+        {
+            return false;
+        }
+
+        return bool.TryParse(value, out var result)
+            ? result
+            : throw new StartupException($"{section.Path}:{key} must be true or false, not '{value}'");
+    }
+
+    /// <summary>A list (<c>Applications:0</c>, <c>Applications:1</c>, …) or one comma-separated value.</summary>
+    private static string[]? ReadApplications(IConfigurationSection section)
+    {
+        IEnumerable<string?> values = section.Value is { } joined
+            ? joined.Split(',')
+            : section.GetChildren().Select(child => child.Value);
+        var applications = values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).ToArray();
+        return applications.Length == 0 ? null : applications;
+    }
+}
