@@ -51,7 +51,7 @@ internal static class RunCommand
         var command = new Command(
             "run",
             "Run this node's silo until SIGINT or SIGTERM. Settings (section PaxosGo: Node, KeyFile, MeshFile, Storage, ClusterId, ServiceId, " +
-            $"Applications, ListenOnAnyAddress) come from the config file, then {EnvironmentPrefix}* environment variables " +
+            $"Applications, Container, ListenOnAnyAddress) come from the config file, then {EnvironmentPrefix}* environment variables " +
             $"({EnvironmentPrefix}PaxosGo__Node=node-a), then --PaxosGo:Node=node-a arguments.")
         {
             config,
@@ -100,7 +100,7 @@ internal static class RunCommand
                 silo.ConfigureEndpoints(address, endpoints.SiloPort, endpoints.GatewayPort, settings.ListenOnAnyAddress);
                 silo.UseAzureStorageClustering(o => o.TableServiceClient = tables);
                 silo.AddPaxosGo(identity, settings.Apply);
-                silo.AddPaxosGoAzureStorage(settings.Storage);
+                silo.AddPaxosGoAzureStorage(settings.Storage, settings.Container);
             });
 
             host = builder.Build();

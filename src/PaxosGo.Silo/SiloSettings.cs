@@ -21,6 +21,10 @@ namespace PaxosGo.Silo;
 /// <param name="ClusterId">The Orleans cluster id: the silos that form one cluster (and its membership rows).</param>
 /// <param name="ServiceId">The Orleans service id: grain state belongs to it, so keep it fixed for the life of the data.</param>
 /// <param name="Applications">The applications the cluster runs, or null for the library default.</param>
+/// <param name="Container">
+/// The blob container that holds this deployment's grain state. Blob names do not include the
+/// service id, so every deployment sharing a storage account needs its own container.
+/// </param>
 /// <param name="ListenOnAnyAddress">
 /// Listen on every interface instead of only the mesh entry's host, while still advertising that host
 /// (for a container or NAT where the advertised address is not a local one).
@@ -33,11 +37,13 @@ internal sealed record SiloSettings(
     string ClusterId,
     string ServiceId,
     IReadOnlyList<string>? Applications,
+    string Container,
     bool ListenOnAnyAddress)
 {
     public const string DefaultStorage = "UseDevelopmentStorage=true";
     public const string DefaultClusterId = "paxosgo";
     public const string DefaultServiceId = "paxosgo";
+    public const string DefaultContainer = "paxosgo";
 
     /// <summary>Reads and checks the settings.</summary>
     /// <exception cref="StartupException">A required setting is missing or a value is malformed.</exception>
@@ -53,6 +59,7 @@ internal sealed record SiloSettings(
             Optional(section, "ClusterId") ?? DefaultClusterId,
             Optional(section, "ServiceId") ?? DefaultServiceId,
             ReadApplications(section.GetSection("Applications")),
+            Optional(section, "Container") ?? DefaultContainer,
             ReadBool(section, "ListenOnAnyAddress"));
     }
 

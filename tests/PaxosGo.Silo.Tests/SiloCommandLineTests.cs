@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using PaxosGo.Orleans.Identity;
+using Xunit;
+
+namespace PaxosGo.Silo.Tests;
+
+/// <summary>
+/// The silo host as an operator meets it: the real <c>paxosgo-silo</c> executable, run as a process.
+/// Every bad start-up input ends with one clear line on stderr and exit code 2, before anything starts.
+/// </summary>
+public sealed class SiloCommandLineTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "paxosgo-silo-test-" + Guid.NewGuid().ToString("N")[..12]);
+
+    public SiloCommandLineTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Keygen_WritesAKeyFileOnlyItsOwnerCanRead_AndPrintsTheNodeId()
+    {
+        string path = Path.Combine(_dir, "a.key");
+        var (code, stdout, _) = Run("keygen", "--out", path);
+
+        Assert.Equal(0, code);
+        using var key = NodeKey.Load(path);
+        Assert.Contains(key.NodeId, stdout, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+
+        Assert.NotEqual(0, Run("keygen", "--out", path).Code); // never overwrites a key
+    }
+
+    [Fact]
+    public void MeshAdd_BuildsAMeshFileThatLoads_WithEveryNode()
+    {
+        string mesh = MakeMesh();
+
+        var loaded = Mesh.Load(mesh);
+        Assert.Equal(["node-a", "node-b"], loaded.Nodes.Select(n => n.Name).Order());
+    }
+
+    [Fact]
+    public void Run_WithoutAKeyFileSetting_SaysWhichSettingIsMissing()
+    {
+        string mesh = MakeMesh();
+        var (code, _, stderr) = Run("run", "--PaxosGo:Node=node-a", $"--PaxosGo:MeshFile={mesh}");
+
+        Assert.Equal(2, code);
+        Assert.Contains("PaxosGo:KeyFile is not set", stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Run_WithAKeyFileOthersCanRead_Refuses()
+    {
+        string mesh = MakeMesh();
+        string key = Path.Combine(_dir, "node-a.key");
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var (code, _, stderr) = Run("run", "--PaxosGo:Node=node-a", $"--PaxosGo:KeyFile={key}", $"--PaxosGo:MeshFile={mesh}");
+
+        Assert.Equal(2, code);
+        Assert.Contains("chmod 600", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_WithAnotherNodesKey_SaysTheKeyDoesNotMatchTheMeshEntry()
+    {
+        string mesh = MakeMesh();
+        var (code, _, stderr) = Run("run", "--PaxosGo:Node=node-a", $"--PaxosGo:KeyFile={Path.Combine(_dir, "node-b.key")}", $"--PaxosGo:MeshFile={mesh}");
+
+        Assert.Equal(2, code);
+        Assert.Contains("does not match its mesh entry", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_WithANodeNotInTheMesh_NamesTheNodesThatAre()
+    {
+        string mesh = MakeMesh();
+        var (code, _, stderr) = Run("run", "--PaxosGo:Node=node-z", $"--PaxosGo:KeyFile={Path.Combine(_dir, "node-a.key")}", $"--PaxosGo:MeshFile={mesh}");
+
+        Assert.Equal(2, code);
+        Assert.Contains("node-z", stderr, StringComparison.Ordinal);
+        Assert.Contains("node-a", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_WithATamperedMesh_SaysWhichEntryIsWrong()
+    {
+        string mesh = MakeMesh();
+        string json = File.ReadAllText(mesh);
+        var node = Mesh.Load(mesh).Nodes.Single(n => n.Name == "node-b");
+        // Swap one hex digit of node-b's public key: its node id no longer matches.
+        string tampered = node.PublicKey[..^1] + (node.PublicKey[^1] == '0' ? '1' : '0');
+        File.WriteAllText(mesh, json.Replace(node.PublicKey, tampered, StringComparison.Ordinal));
+        var (code, _, stderr) = Run("run", "--PaxosGo:Node=node-a", $"--PaxosGo:KeyFile={Path.Combine(_dir, "node-a.key")}", $"--PaxosGo:MeshFile={mesh}");
+
+        Assert.Equal(2, code);
+        Assert.Contains("node-b", stderr, StringComparison.Ordinal);
+    }
+
+    private string MakeMesh()
+    {
+        string mesh = Path.Combine(_dir, "mesh.json");
+        int port = 0;
+        foreach (var name in new[] { "node-a", "node-b" })
+        {
+            string key = Path.Combine(_dir, name + ".key");
+            Assert.Equal(0, Run("keygen", "--out", key).Code);
+            var (code, _, stderr) = Run(
+                "mesh", "add", "--mesh", mesh, "--name", name, "--key", key, "--host", "127.0.0.1",
+                "--silo-port", (41000 + port).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--gateway-port", (42000 + port).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--http-port", (43000 + port).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--dns-port", (44000 + port).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(code == 0, stderr);
+            port++;
+        }
+
+        return mesh;
+    }
+
+    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "paxosgo-silo.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("paxosgo-silo " + string.Join(' ', args) + " did not finish in 60 s");
+        }
+
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
