@@ -1,3 +1,4 @@
+using PaxosGo.Orleans.Hosting;
 using System.CommandLine;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
@@ -106,7 +107,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (!cancellation.IsCancellationRequested)
         {
             host.Dispose();
-            throw new CliException($"cannot connect to cluster '{address.ClusterId}' (service '{address.ServiceId}'): {Cli.Describe(e)}", e);
+            throw new CliException($"cannot connect to cluster '{address.ClusterId}' (service '{address.ServiceId}'): {ErrorText.Describe(e)}", e);
         }
         catch
         {

@@ -1,3 +1,4 @@
+using PaxosGo.Orleans.Hosting;
 using System.CommandLine;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Identity;
@@ -76,7 +77,7 @@ internal static class StateCommand
         }
         catch (Exception e) when (!cancellation.IsCancellationRequested)
         {
-            return (false, "unreachable: " + Cli.Describe(e));
+            return (false, "unreachable: " + ErrorText.Describe(e));
         }
     }
 }

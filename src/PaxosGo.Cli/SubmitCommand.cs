@@ -1,3 +1,4 @@
+using PaxosGo.Orleans.Hosting;
 using System.Buffers.Binary;
 using System.CommandLine;
 using System.Globalization;
@@ -95,7 +96,7 @@ internal static class SubmitCommand
                 }
             }
 
-            return Cli.Fail($"{command.ClientId}#{command.RequestId} was not committed within {timeout.TotalSeconds:0} s: {Cli.Describe(last)}");
+            return Cli.Fail($"{command.ClientId}#{command.RequestId} was not committed within {timeout.TotalSeconds:0} s: {ErrorText.Describe(last)}");
         }
         catch (CliException e)
         {

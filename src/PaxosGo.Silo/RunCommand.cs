@@ -136,7 +136,7 @@ internal static class RunCommand
                 catch (Exception e)
                 {
                     // Whatever keeps the silo from starting (storage unreachable, a port in use) is one line, no stack trace.
-                    return Cli.Fail($"node '{node}' failed to start ({where}): {Cli.Describe(e)}");
+                    return Cli.Fail($"node '{node}' failed to start ({where}): {ErrorText.Describe(e)}");
                 }
 
                 Log.Started(logger, node);
@@ -146,7 +146,7 @@ internal static class RunCommand
                 }
                 catch (Exception e)
                 {
-                    return Cli.Fail($"node '{node}' did not stop cleanly: {Cli.Describe(e)}", Cli.Failed);
+                    return Cli.Fail($"node '{node}' did not stop cleanly: {ErrorText.Describe(e)}", Cli.Failed);
                 }
 
                 Log.Stopped(logger, node);
@@ -192,7 +192,7 @@ internal static class RunCommand
             }
             catch (Exception e) when (e is InvalidDataException or FormatException or IOException or UnauthorizedAccessException)
             {
-                throw new StartupException($"the config file '{path}' cannot be read: {Cli.Describe(e)}", e);
+                throw new StartupException($"the config file '{path}' cannot be read: {ErrorText.Describe(e)}", e);
             }
         }
 
