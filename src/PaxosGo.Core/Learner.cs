@@ -21,6 +21,9 @@ public sealed record LearnerOptions
     /// <summary>Chosen values further than this ahead of the applied frontier are not buffered (catch-up fetches them later).</summary>
     public ulong MaxBufferedAhead { get; init; } = 4096;
 
+    /// <summary>Whether the replica executes only commands of registered clients (see <see cref="ClientRegistration"/>).</summary>
+    public bool RequireRegistration { get; init; }
+
     /// <summary>Throws when a setting is out of range.</summary>
     public void Validate()
     {
@@ -96,7 +99,7 @@ public sealed class Learner
         Id = id;
         _peers = nodes.Where(n => n != id).ToArray();
         _majority = nodes.Count / 2 + 1;
-        Replica = new Replica(machine);
+        Replica = new Replica(machine, _options.RequireRegistration);
         if (snapshot is not null)
         {
             Replica.Restore(snapshot.Data);

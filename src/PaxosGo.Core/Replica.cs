@@ -13,6 +13,57 @@ public enum ApplyOutcome
 
     /// <summary>Older than the client's last executed request: not executed, no result to return.</summary>
     Stale,
+
+    /// <summary>
+    /// Refused by the replicated state itself: the client is not registered (when registration is
+    /// required) or an administrative command is malformed. Not executed; <c>state</c> unchanged.
+    /// </summary>
+    Rejected,
+}
+
+/// <summary>
+/// An administrative command that registers a client's public key for the application, or revokes it.
+/// It travels as a command of the client <see cref="Replica.AdminClientId"/> and is replicated
+/// through Paxos like any other; the entry node has checked the administrator's signature.
+/// </summary>
+public sealed record ClientRegistration(bool Register, string ClientId, byte[] PublicKey)
+{
+    /// <summary>The payload of the administrative command.</summary>
+    public byte[] Encode()
+    {
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(Register ? (byte)1 : (byte)2);
+            w.Write(ClientId);
+            w.Write(PublicKey.Length);
+            w.Write(PublicKey);
+        }
+
+        return stream.ToArray();
+    }
+
+    /// <summary>Decodes an administrative payload; null when it is not one.</summary>
+    public static ClientRegistration? TryDecode(byte[] payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        try
+        {
+            using var r = new BinaryReader(new MemoryStream(payload, writable: false), new UTF8Encoding(false, true));
+            byte op = r.ReadByte();
+            if (op is not (1 or 2)) return null;
+            string client = r.ReadString();
+            int length = r.ReadInt32();
+            if (length is < 0 or > 64) return null;
+            byte[] key = r.ReadBytes(length);
+            if (key.Length != length || r.BaseStream.Position != payload.Length || client.Length == 0) return null;
+            return new ClientRegistration(op == 1, client, key);
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or DecoderFallbackException or FormatException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>The answer a client gets for a command: <c>state</c> right after it executed, and the machine's output.</summary>
@@ -34,16 +85,29 @@ public readonly record struct AppliedCommand(ulong Slot, Command Command, ApplyO
 /// </remarks>
 public sealed class Replica
 {
-    private const byte SnapshotVersion = 1;
+    /// <summary>The client id of administrative commands (<see cref="ClientRegistration"/>).</summary>
+    public const string AdminClientId = "$admin";
+
+    private const byte SnapshotVersion = 2;
     private readonly IStateMachine _machine;
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _clients = new(StringComparer.Ordinal);
 
     /// <summary>Creates an empty replica around <paramref name="machine"/>.</summary>
-    public Replica(IStateMachine machine)
+    /// <param name="machine">The application's state machine.</param>
+    /// <param name="requireRegistration">When true, only clients registered through <see cref="ClientRegistration"/> commands may execute commands.</param>
+    public Replica(IStateMachine machine, bool requireRegistration = false)
     {
         ArgumentNullException.ThrowIfNull(machine);
         _machine = machine;
+        RequireRegistration = requireRegistration;
     }
+
+    /// <summary>Whether commands of unregistered clients are rejected.</summary>
+    public bool RequireRegistration { get; }
+
+    /// <summary>The registered public key of a client, if it is registered.</summary>
+    public byte[]? RegisteredKey(string clientId) => _clients.TryGetValue(clientId, out var key) ? key : null;
 
     /// <summary>The specification's <c>state</c>: how many client commands have executed. No-ops and duplicates leave it alone.</summary>
     public ulong State { get; private set; }
@@ -64,7 +128,26 @@ public sealed class Replica
             if (command.RequestId < session.LastRequestId) return (ApplyOutcome.Stale, null);
         }
 
-        byte[] output = _machine.Apply(command);
+        byte[] output;
+        if (command.ClientId == AdminClientId)
+        {
+            // Administrative: change the registry, never the application's machine.
+            if (ClientRegistration.TryDecode(command.Payload) is not { } registration) return (ApplyOutcome.Rejected, null);
+            if (registration.Register) _clients[registration.ClientId] = registration.PublicKey.ToArray();
+            else _clients.Remove(registration.ClientId);
+            output = Array.Empty<byte>();
+        }
+        else if (RequireRegistration && !_clients.ContainsKey(command.ClientId))
+        {
+            // Decided from replicated state, so every replica rejects it alike (a revocation may have
+            // overtaken the command after the entry node checked it).
+            return (ApplyOutcome.Rejected, null);
+        }
+        else
+        {
+            output = _machine.Apply(command);
+        }
+
         State = unchecked(State + 1);
         var result = new CommandResult(State, output);
         _sessions[command.ClientId] = new Session(command.RequestId, result);
@@ -106,6 +189,14 @@ public sealed class Replica
                 w.Write(session.LastResult.Output);
             }
 
+            w.Write(_clients.Count);
+            foreach (var (client, key) in _clients.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                w.Write(client);
+                w.Write(key.Length);
+                w.Write(key);
+            }
+
             byte[] machine = _machine.Snapshot();
             w.Write(machine.Length);
             w.Write(machine);
@@ -137,11 +228,21 @@ public sealed class Replica
             sessions[client] = new Session(last, new CommandResult(resultState, output));
         }
 
+        int clientCount = r.ReadInt32();
+        var clients = new Dictionary<string, byte[]>(clientCount, StringComparer.Ordinal);
+        for (int i = 0; i < clientCount; i++)
+        {
+            string client = r.ReadString();
+            clients[client] = r.ReadBytes(r.ReadInt32());
+        }
+
         byte[] machine = r.ReadBytes(r.ReadInt32());
         _machine.Restore(machine);
         State = state;
         _sessions.Clear();
         foreach (var (k, v) in sessions) _sessions[k] = v;
+        _clients.Clear();
+        foreach (var (k, v) in clients) _clients[k] = v;
     }
 
     private sealed record Session(ulong LastRequestId, CommandResult LastResult);
