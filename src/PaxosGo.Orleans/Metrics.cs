@@ -15,6 +15,10 @@ internal static class Metrics
     public static readonly Counter<long> MessagesRejected =
         Meter.CreateCounter<long>("paxosgo.messages.rejected", description: "Protocol envelopes refused by verification");
 
+    /// <summary>Client commands discarded by the entry node (tag <c>code</c>, see CommandRejectionCodes).</summary>
+    public static readonly Counter<long> CommandsRejected =
+        Meter.CreateCounter<long>("paxosgo.commands.rejected", description: "Client commands discarded by the entry node before proposal");
+
     /// <summary>Client commands executed by a replica (not duplicates).</summary>
     public static readonly Counter<long> CommandsExecuted =
         Meter.CreateCounter<long>("paxosgo.commands.executed", description: "Client commands executed by this node's replicas");

@@ -23,6 +23,16 @@ public sealed class PaxosGoOptions
     /// <summary>How long the entry node waits for a command's result before the client must retry.</summary>
     public TimeSpan ResultTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The administrator's raw Ed25519 public key, 64 hex characters. Administrative commands
+    /// (registering and revoking clients) must be signed with it. Required: only registered clients
+    /// may change an application's state.
+    /// </summary>
+    public string? AdminPublicKey { get; set; }
+
+    /// <summary>The largest command payload the entry node accepts (default 64 KiB).</summary>
+    public int MaxCommandBytes { get; set; } = 64 * 1024;
+
     /// <summary>Whether acceptors also send their votes to every learner (more messages, one hop less to learn).</summary>
     public bool AcceptorsNotifyLearners { get; set; }
 
@@ -50,6 +60,9 @@ public sealed class PaxosGoOptions
     /// <summary>Creates the state machine of an application on this node. Default: <see cref="CounterStateMachine"/>.</summary>
     public Func<string, IStateMachine> StateMachineFactory { get; set; } = _ => new CounterStateMachine();
 
+    /// <summary>The administrator's public key as bytes.</summary>
+    public byte[] AdminKeyBytes() => Convert.FromHexString(AdminPublicKey ?? throw new InvalidOperationException("PaxosGo: AdminPublicKey is not set."));
+
     /// <summary>Throws with a clear message when a setting is out of range.</summary>
     public void Validate()
     {
@@ -67,6 +80,12 @@ public sealed class PaxosGoOptions
             throw new InvalidOperationException("PaxosGo: application names must be unique.");
         }
 
+        if (AdminPublicKey is null || AdminPublicKey.Length != 64 || !AdminPublicKey.All(Uri.IsHexDigit))
+        {
+            throw new InvalidOperationException("PaxosGo: AdminPublicKey must be the administrator's Ed25519 public key, 64 hex characters.");
+        }
+
+        if (MaxCommandBytes < 1) throw new InvalidOperationException("PaxosGo: MaxCommandBytes must be positive.");
         if (Tick <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: Tick must be positive.");
         if (TimerPeriod <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: TimerPeriod must be positive.");
         if (ResultTimeout <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: ResultTimeout must be positive.");

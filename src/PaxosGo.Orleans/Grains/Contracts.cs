@@ -55,6 +55,10 @@ public interface ILearnerGrain : IProtocolGrain
     /// <summary>The replica's frontier, <c>state</c> and digest.</summary>
     [AlwaysInterleave]
     Task<LearnerStatusReport> GetStatus();
+
+    /// <summary>A client's registered key (null when not registered) and last executed request id, from this replica.</summary>
+    [AlwaysInterleave, InternalOnly]
+    Task<ClientInfo> LookupClient(string clientId);
 }
 
 /// <summary>
@@ -63,14 +67,25 @@ public interface ILearnerGrain : IProtocolGrain
 /// </summary>
 public interface IApplicationGrain : IGrainWithStringKey
 {
-    /// <summary>Submits a command and returns its result with <c>state</c>. Retrying with the same request id is safe.</summary>
-    Task<CommandReply> Submit(ClientCommand command);
+    /// <summary>
+    /// Verifies a signed command (size, shape, application, hash, registered client, signature,
+    /// request id) and, if it passes, proposes it and returns its result with <c>state</c>. Retrying
+    /// with the same request id is safe. A command that fails verification throws
+    /// <see cref="Commands.CommandRejectedException"/> and nothing is proposed.
+    /// </summary>
+    Task<CommandReply> Submit(Commands.SignedCommand command);
 
     /// <summary>This node's replica's <c>state</c> (it may lag the leader's).</summary>
     Task<ulong> GetState();
 }
 
-/// <summary>A client command.</summary>
+/// <summary>What a replica knows about a client: its registered key (null when not registered) and its last executed request id.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ClientInfo(
+    [property: Id(0)] byte[]? PublicKey,
+    [property: Id(1)] ulong LastRequestId);
+
+/// <summary>A verified client command, handed by the entry point to the node's proposer.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ClientCommand(
     [property: Id(0)] string ClientId,

@@ -66,7 +66,8 @@ public sealed class LearnerGrain(
             : Array.Empty<LogEntry>();
         ulong from = snapshot?.NextSlot ?? 0;
         _tail.AddRange(log.Where(e => e.Slot >= from)); // entries below the snapshot are left over from before it
-        _learner = new Learner(Node.Self, Node.NodeIds, Node.Options.StateMachineFactory(Application), snapshot, _tail, Node.Options.Learner);
+        var options = Node.Options.Learner with { RequireRegistration = true };
+        _learner = new Learner(Node.Self, Node.NodeIds, Node.Options.StateMachineFactory(Application), snapshot, _tail, options);
         StartTicking();
         NotifyProposer();
     }
@@ -94,6 +95,13 @@ public sealed class LearnerGrain(
 
         list.Add(waiter);
         return WaitAsync(key, waiter);
+    }
+
+    /// <inheritdoc />
+    public Task<ClientInfo> LookupClient(string clientId)
+    {
+        var replica = _learner!.Replica;
+        return Task.FromResult(new ClientInfo(replica.RegisteredKey(clientId), replica.LastRequestId(clientId)));
     }
 
     /// <inheritdoc />
@@ -167,6 +175,15 @@ public sealed class LearnerGrain(
         {
             if (a.Outcome == ApplyOutcome.Executed) Metrics.CommandsExecuted.Add(1);
             else if (a.Outcome == ApplyOutcome.Duplicate) Metrics.CommandsDeduplicated.Add(1);
+            if (a.Outcome == ApplyOutcome.Rejected && _waiters.Remove(a.Command.Key, out var refused))
+            {
+                // The replicated registry refused it (revoked after the entry node checked): say so.
+                var error = new Commands.CommandRejectedException(
+                    Commands.CommandRejectionCodes.NotRegistered, $"Client {a.Command.ClientId} is not registered for '{Application}' (decided in slot {a.Slot}).");
+                foreach (var w in refused) w.TrySetException(error);
+                continue;
+            }
+
             if (a.Result is null || !_waiters.Remove(a.Command.Key, out var waiting)) continue;
             var reply = Reply(a.Result);
             foreach (var w in waiting) w.TrySetResult(reply);

@@ -1,0 +1,118 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using NSec.Cryptography;
+using PaxosGo.Core;
+using PaxosGo.Orleans.Identity;
+
+namespace PaxosGo.Orleans.Commands;
+
+/// <summary>
+/// A back-end client's command as it reaches the cluster: who sent it, for which application, its
+/// request id and payload, the SHA-256 <see cref="Hash"/> of their canonical encoding
+/// (<see cref="CommandEncoding"/>), and the client's Ed25519 <see cref="Signature"/> of that hash.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record SignedCommand(
+    [property: Id(0)] string Application,
+    [property: Id(1)] string ClientId,
+    [property: Id(2)] ulong RequestId,
+    [property: Id(3)] byte[] Payload,
+    [property: Id(4)] byte[] Hash,
+    [property: Id(5)] byte[] Signature);
+
+/// <summary>The canonical encoding of a command, which its hash covers.</summary>
+public static class CommandEncoding
+{
+    /// <summary>The domain tag that starts every encoding, so a command hash is never another object's.</summary>
+    public const string Domain = "paxosgo-command-v1";
+
+    /// <summary>
+    /// ASCII <see cref="Domain"/>, then the application and the client id (each a 4-byte little-endian
+    /// length and UTF-8 bytes), the request id (8 bytes little-endian), and the payload (4-byte
+    /// length and bytes).
+    /// </summary>
+    public static byte[] Canonical(string application, string clientId, ulong requestId, ReadOnlySpan<byte> payload)
+    {
+        ArgumentNullException.ThrowIfNull(application);
+        ArgumentNullException.ThrowIfNull(clientId);
+        byte[] app = Encoding.UTF8.GetBytes(application);
+        byte[] client = Encoding.UTF8.GetBytes(clientId);
+        var buffer = new byte[Domain.Length + 4 + app.Length + 4 + client.Length + 8 + 4 + payload.Length];
+        var span = buffer.AsSpan();
+        int at = Encoding.ASCII.GetBytes(Domain, span);
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], app.Length);
+        app.CopyTo(span[(at += 4)..]);
+        at += app.Length;
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], client.Length);
+        client.CopyTo(span[(at += 4)..]);
+        at += client.Length;
+        BinaryPrimitives.WriteUInt64LittleEndian(span[at..], requestId);
+        BinaryPrimitives.WriteInt32LittleEndian(span[(at += 8)..], payload.Length);
+        payload.CopyTo(span[(at + 4)..]);
+        return buffer;
+    }
+
+    /// <summary>SHA-256 of the canonical encoding.</summary>
+    public static byte[] Hash(string application, string clientId, ulong requestId, ReadOnlySpan<byte> payload) =>
+        SHA256.HashData(Canonical(application, clientId, requestId, payload));
+}
+
+/// <summary>Signs commands with a client's key (or, for <see cref="ForAdministrator"/>, the administrator's).</summary>
+public sealed class CommandSigner
+{
+    private readonly NodeKey _key;
+
+    /// <summary>A signer for the client whose key is <paramref name="key"/>; its client id is the key's id.</summary>
+    public CommandSigner(NodeKey key)
+        : this(key, key?.NodeId ?? throw new ArgumentNullException(nameof(key)))
+    {
+    }
+
+    private CommandSigner(NodeKey key, string clientId)
+    {
+        _key = key;
+        ClientId = clientId;
+    }
+
+    /// <summary>The client id commands are signed as.</summary>
+    public string ClientId { get; }
+
+    /// <summary>A signer of administrative commands (client id <see cref="Replica.AdminClientId"/>).</summary>
+    public static CommandSigner ForAdministrator(NodeKey adminKey) => new(adminKey ?? throw new ArgumentNullException(nameof(adminKey)), Replica.AdminClientId);
+
+    /// <summary>Hashes and signs a command.</summary>
+    public SignedCommand Sign(string application, ulong requestId, byte[] payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        byte[] hash = CommandEncoding.Hash(application, ClientId, requestId, payload);
+        return new SignedCommand(application, ClientId, requestId, payload, hash, _key.Sign(hash));
+    }
+
+    /// <summary>An administrative command that registers (or revokes) a client's key for <paramref name="application"/>.</summary>
+    public SignedCommand Registration(string application, ulong requestId, bool register, string clientId, byte[] clientPublicKey) =>
+        Sign(application, requestId, new ClientRegistration(register, clientId, clientPublicKey).Encode());
+}
+
+/// <summary>Checks a command's hash and signature against a public key.</summary>
+public static class CommandVerification
+{
+    /// <summary>Whether <paramref name="command"/>'s hash is the hash of its fields.</summary>
+    public static bool HashMatches(SignedCommand command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        byte[] expected = CommandEncoding.Hash(command.Application, command.ClientId, command.RequestId, command.Payload);
+        return CryptographicOperations.FixedTimeEquals(expected, command.Hash);
+    }
+
+    /// <summary>Whether <paramref name="command"/>'s signature of its hash verifies with the raw Ed25519 <paramref name="publicKey"/>.</summary>
+    public static bool SignatureVerifies(SignedCommand command, byte[] publicKey)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(publicKey);
+        var algorithm = SignatureAlgorithm.Ed25519;
+        if (publicKey.Length != algorithm.PublicKeySize || command.Signature.Length != algorithm.SignatureSize) return false;
+        if (!PublicKey.TryImport(algorithm, publicKey, KeyBlobFormat.RawPublicKey, out var key) || key is null) return false;
+        return algorithm.Verify(key, command.Hash, command.Signature);
+    }
+}
