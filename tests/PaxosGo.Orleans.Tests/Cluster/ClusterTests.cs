@@ -17,17 +17,18 @@ public sealed class ClusterTests(AzuriteFixture azurite)
     public async Task CommandsFromAClient_Commit_AndEveryNodeEndsWithTheSameSequenceAndState()
     {
         await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+        var client = await cluster.RegisterClientAsync(Patience); // the registration is command 1
 
         var states = new List<ulong>();
         for (ulong r = 1; r <= 20; r++)
         {
-            states.Add((await cluster.SubmitAsync(new ClientCommand("client-1", r, [(byte)r]), Patience)).State);
+            states.Add((await cluster.SubmitAsync(client, r, [(byte)r], Patience)).State);
         }
 
         // Every command executed once, in order, and its client got state back.
-        Assert.Equal(Enumerable.Range(1, 20).Select(i => (ulong)i), states);
+        Assert.Equal(Enumerable.Range(2, 20).Select(i => (ulong)i), states);
         var replicas = await cluster.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, Patience);
-        Assert.All(replicas, r => Assert.Equal(20UL, r.State));
+        Assert.All(replicas, r => Assert.Equal(21UL, r.State));
         Assert.Single(replicas.Select(r => r.Digest).Distinct());
     }
 
@@ -35,12 +36,14 @@ public sealed class ClusterTests(AzuriteFixture azurite)
     public async Task ConcurrentClients_AndARetriedRequest_AreEachAppliedExactlyOnce()
     {
         await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+        var signers = new List<PaxosGo.Orleans.Commands.CommandSigner>();
+        for (int c = 0; c < 8; c++) signers.Add(await cluster.RegisterClientAsync(Patience));
 
-        var clients = Enumerable.Range(0, 8).Select(async c =>
+        var clients = signers.Select(async (signer, c) =>
         {
             for (ulong r = 1; r <= 5; r++)
             {
-                var command = new ClientCommand($"client-{c}", r, [(byte)c, (byte)r]);
+                var command = signer.Sign(PaxosTestCluster.Application, r, [(byte)c, (byte)r]);
                 var first = await cluster.SubmitAsync(command, Patience);
                 var again = await cluster.SubmitAsync(command, Patience); // a duplicate delivery
                 Assert.Equal(first.State, again.State);
@@ -49,7 +52,7 @@ public sealed class ClusterTests(AzuriteFixture azurite)
         await Task.WhenAll(clients);
 
         var replicas = await cluster.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, Patience);
-        Assert.All(replicas, r => Assert.Equal(40UL, r.State));
+        Assert.All(replicas, r => Assert.Equal(8UL + 40UL, r.State));
     }
 
     [Fact]
@@ -73,21 +76,22 @@ public sealed class ClusterTests(AzuriteFixture azurite)
     public async Task KillingTheLeadersSilo_CommandsKeepCommitting_AndTheNodeCatchesUpWhenBack()
     {
         await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+        var client = await cluster.RegisterClientAsync(Patience);
         ulong request = 0;
-        for (int i = 0; i < 5; i++) await cluster.SubmitAsync(new ClientCommand("c", ++request, [1]), Patience);
+        for (int i = 0; i < 5; i++) await cluster.SubmitAsync(client, ++request, [1], Patience);
         string leader = (await cluster.Proposer(PaxosTestCluster.Nodes[0]).GetStatus()).Leader!;
         Assert.Contains(leader, PaxosTestCluster.Nodes);
 
         var handle = cluster.SiloOf(leader);
         await cluster.Cluster.KillSiloAsync(handle);
-        for (int i = 0; i < 5; i++) await cluster.SubmitAsync(new ClientCommand("c", ++request, [2]), Patience);
+        for (int i = 0; i < 5; i++) await cluster.SubmitAsync(client, ++request, [2], Patience);
         var survivors = PaxosTestCluster.Nodes.Where(n => n != leader).ToArray();
         var newLeader = (await cluster.Proposer(survivors[0]).GetStatus()).Leader;
         Assert.NotEqual(leader, newLeader);
 
         await cluster.RestartAsync(leader);
         var replicas = await cluster.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, TimeSpan.FromSeconds(60));
-        Assert.All(replicas, r => Assert.Equal(10UL, r.State));
+        Assert.All(replicas, r => Assert.Equal(11UL, r.State));
     }
 
     [Fact]
@@ -96,26 +100,29 @@ public sealed class ClusterTests(AzuriteFixture azurite)
         string directory;
         string container = "paxosgo-" + Guid.NewGuid().ToString("N")[..16];
         var acknowledged = new List<ulong>();
+        PaxosGo.Orleans.Commands.CommandSigner client;
         await using (var first = await PaxosTestCluster.StartAsync(azurite.ConnectionString, container: container))
         {
             directory = first.Directory;
-            for (ulong r = 1; r <= 10; r++) acknowledged.Add((await first.SubmitAsync(new ClientCommand("c", r, [3]), Patience)).State);
+            client = await first.RegisterClientAsync(Patience);
+            for (ulong r = 1; r <= 10; r++) acknowledged.Add((await first.SubmitAsync(client, r, [3], Patience)).State);
         }
 
         await using var second = await PaxosTestCluster.StartAsync(azurite.ConnectionString, directory, container);
         var replicas = await second.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, Patience);
-        Assert.All(replicas, r => Assert.Equal(10UL, r.State));
-        // The session table survived too: a retry of the last request gets its original answer...
-        Assert.Equal(acknowledged[^1], (await second.SubmitAsync(new ClientCommand("c", 10, [3]), Patience)).State);
+        Assert.All(replicas, r => Assert.Equal(11UL, r.State));
+        // The session table and the registry survived too: a retry of the last request gets its original answer...
+        Assert.Equal(acknowledged[^1], (await second.SubmitAsync(client, 10, [3], Patience)).State);
         // ...and state continues from where it was.
-        Assert.Equal(11UL, (await second.SubmitAsync(new ClientCommand("c", 11, [3]), Patience)).State);
+        Assert.Equal(12UL, (await second.SubmitAsync(client, 11, [3], Patience)).State);
     }
 
     [Fact]
     public async Task ProtocolMessagesForgedByAClient_AreRejected_AndChangeNothing()
     {
         await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
-        await cluster.SubmitAsync(new ClientCommand("c", 1, [1]), Patience);
+        var client = await cluster.RegisterClientAsync(Patience);
+        await cluster.SubmitAsync(client, 1, [1], Patience);
         var acceptor = cluster.Acceptor("node-b");
         var before = await acceptor.GetStatus();
         var mesh = Mesh.Load(Path.Combine(cluster.Directory, "mesh.json"));
@@ -148,17 +155,16 @@ public sealed class ClusterTests(AzuriteFixture azurite)
         Assert.Equal(before, after);
         Assert.True(after.PromisedRound < 1_000_000);
         // The cluster still works.
-        Assert.Equal(2UL, (await cluster.SubmitAsync(new ClientCommand("c", 2, [1]), Patience)).State);
+        Assert.Equal(3UL, (await cluster.SubmitAsync(client, 2, [1], Patience)).State);
     }
 
     [Fact]
-    public async Task Clients_CannotCallInternalGrainMethods_NorUseAnUnknownApplication()
+    public async Task Clients_CannotCallInternalGrainMethods()
     {
         await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
 
         var submit = await Assert.ThrowsAnyAsync<Exception>(() => cluster.Proposer("node-a").Submit(new ClientCommand("c", 1, [1])));
         Assert.Contains("only be called from inside the cluster", submit.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<UnknownApplicationException>(() => cluster.Grains.GetGrain<IApplicationGrain>("no-such-app").Submit(new ClientCommand("c", 1, [1])));
         Assert.Equal(0UL, await cluster.Grains.GetGrain<IApplicationGrain>(PaxosTestCluster.Application).GetState());
     }
 }

@@ -1,6 +1,7 @@
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
+using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Hosting;
 using PaxosGo.Orleans.Identity;
@@ -16,11 +17,20 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
     public static readonly string[] Nodes = ["node-a", "node-b", "node-c"];
     public const string Application = "counter";
 
+    private long _adminRequest = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000;
+
     private PaxosTestCluster(TestCluster cluster, string directory)
     {
         Cluster = cluster;
         Directory = directory;
+        AdminKey = NodeKey.Load(Path.Combine(directory, "admin.key"));
+        Admin = CommandSigner.ForAdministrator(AdminKey);
     }
+
+    public NodeKey AdminKey { get; }
+
+    /// <summary>Signs administrative commands.</summary>
+    public CommandSigner Admin { get; }
 
     public TestCluster Cluster { get; }
 
@@ -75,8 +85,23 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
 
     public IAcceptorGrain Acceptor(string node) => Grains.GetGrain<IAcceptorGrain>(GrainKeys.For(Application, node));
 
-    /// <summary>Submits like a real client: on failure or timeout it retries the same request id until <paramref name="within"/> runs out.</summary>
-    public async Task<CommandReply> SubmitAsync(ClientCommand command, TimeSpan within)
+    /// <summary>A new client with a fresh key, registered for the application through Paxos.</summary>
+    public async Task<CommandSigner> RegisterClientAsync(TimeSpan within)
+    {
+        var key = NodeKey.Generate();
+        await SubmitAsync(Admin.Registration(Application, NextAdminRequest(), true, key.NodeId, key.PublicKey), within);
+        return new CommandSigner(key);
+    }
+
+    /// <summary>The next administrative request id (increasing).</summary>
+    public ulong NextAdminRequest() => (ulong)Interlocked.Increment(ref _adminRequest);
+
+    /// <summary>Submits like a real client: on failure or timeout it retries the same request id until <paramref name="within"/> runs out; a rejection is final.</summary>
+    public Task<CommandReply> SubmitAsync(CommandSigner client, ulong requestId, byte[] payload, TimeSpan within) =>
+        SubmitAsync(client.Sign(Application, requestId, payload), within);
+
+    /// <summary>Submits a signed command, retrying (same request id) until <paramref name="within"/> runs out; a rejection is final.</summary>
+    public async Task<CommandReply> SubmitAsync(SignedCommand command, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
         Exception? last = null;
@@ -86,7 +111,7 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
             {
                 return await Grains.GetGrain<IApplicationGrain>(Application).Submit(command).WaitAsync(TimeSpan.FromSeconds(5));
             }
-            catch (Exception e) when (e is not UnknownApplicationException)
+            catch (Exception e) when (e is not CommandRejectedException)
             {
                 last = e;
                 await Task.Delay(200);
@@ -127,6 +152,7 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        AdminKey.Dispose();
         try
         {
             await Cluster.StopAllSilosAsync();
@@ -151,6 +177,8 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
         }
 
         File.WriteAllText(meshPath, Mesh.Create(nodes).ToJson());
+        using var admin = NodeKey.Generate();
+        admin.Save(Path.Combine(directory, "admin.key"));
     }
 
     private sealed class SiloConfigurator : ISiloConfigurator
@@ -164,8 +192,15 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
             var mesh = Mesh.Load(Path.Combine(directory, "mesh.json"));
             var key = NodeKey.Load(Path.Combine(directory, node + ".key"));
             var identity = NodeIdentity.Create(mesh, key, node);
+            using var admin = NodeKey.Load(Path.Combine(directory, "admin.key"));
+            string adminPublicKey = Convert.ToHexStringLower(admin.PublicKey);
             siloBuilder
-                .AddPaxosGo(identity, o => o.ResultTimeout = TimeSpan.FromSeconds(4))
+                .AddPaxosGo(identity, o =>
+                {
+                    o.ResultTimeout = TimeSpan.FromSeconds(4);
+                    o.AdminPublicKey = adminPublicKey;
+                    o.MaxCommandBytes = 1024;
+                })
                 .AddPaxosGoAzureStorage(storage, config["PaxosGoTest:Container"]!)
                 .UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
         }
