@@ -5,8 +5,10 @@
 #   bash deploy/local-cluster.sh --once   # start, demo, stop everything, exit 0
 #
 # Starts Azurite (azurite/azurite.sh, data in deploy/.local/azurite), builds paxosgo-silo and the
-# paxosgo CLI (Release), creates keys and the mesh on first use, starts node-a, node-b and node-c,
-# waits until every node answers, submits 5 counter commands and prints every node's replica.
+# paxosgo CLI (Release), creates the node keys, the mesh, an administrator key and a demo client key
+# on first use, starts node-a, node-b and node-c (with the administrator's public key), waits until
+# every node answers, registers the demo client for 'counter' (signed with the administrator key),
+# submits 5 counter commands signed with the demo client key and prints every node's replica.
 # Data, keys, logs and pid files live in deploy/.local/ (git-ignored) and persist across runs, so a
 # second run continues the first one's state. Everything the script starts, it stops on exit.
 set -euo pipefail
@@ -26,6 +28,8 @@ KEYS="$LOCAL/keys"
 LOGS="$LOCAL/logs"
 RUN="$LOCAL/run"
 MESH="$LOCAL/mesh.json"
+ADMIN_KEY="$KEYS/admin.key"
+CLIENT_KEY="$KEYS/demo-client.key"
 AZURITE_DATA="$LOCAL/azurite"
 AZURITE="$REPO/azurite/azurite.sh"
 
@@ -68,13 +72,15 @@ usage() {
     cat <<EOF
 usage: bash deploy/local-cluster.sh [--once]
 
-Starts Azurite and a 3-node PaxosGo cluster (node-a, node-b, node-c on $HOST), submits $COMMANDS
-commands to the '$APP' application and prints the state every node sees.
+Starts Azurite and a 3-node PaxosGo cluster (node-a, node-b, node-c on $HOST), registers a demo
+client for the '$APP' application with the administrator key, submits $COMMANDS commands signed
+with the demo client's key and prints the state every node sees.
 
   --once     stop everything right after printing the states (exit 0)
   -h, --help this text
 
-Without --once the cluster stays up until Ctrl-C. Data, keys and logs: deploy/.local/.
+Without --once the cluster stays up until Ctrl-C. Data, keys (node keys, admin.key,
+demo-client.key) and logs: deploy/.local/.
 EOF
 }
 
@@ -94,7 +100,8 @@ while (($# > 0)); do
 done
 
 silo() { dotnet "$SILO_DLL" "$@"; }
-cli() { dotnet "$CLI_DLL" --cluster-id "$CLUSTER_ID" --service-id "$SERVICE_ID" "$@"; }
+paxosgo() { dotnet "$CLI_DLL" "$@"; }
+cli() { paxosgo --cluster-id "$CLUSTER_ID" --service-id "$SERVICE_ID" "$@"; }
 
 # 0 when process $1 exists and is not a zombie.
 alive() {
@@ -242,6 +249,22 @@ for i in "${!NODES[@]}"; do
 done
 say "mesh: $MESH"
 
+# The administrator key signs client registrations; the silos get its public key. The demo client's
+# key signs the demo commands. Client and admin keys are the same kind of key file as node keys.
+for key in "$ADMIN_KEY" "$CLIENT_KEY"; do
+    if [[ ! -f "$key" ]]; then
+        paxosgo keygen --out "$key" >/dev/null
+        say "generated $key"
+    fi
+done
+# 'key show' prints "client id:  <hex>" and "public key: <hex>".
+key_field() { paxosgo key show --key "$1" | awk -v field="$2" '$1 " " $2 == field ":" { print $3 }'; }
+ADMIN_PUBLIC_KEY="$(key_field "$ADMIN_KEY" "public key")"
+CLIENT_ID="$(key_field "$CLIENT_KEY" "client id")"
+[[ "$ADMIN_PUBLIC_KEY" =~ ^[0-9a-f]{64}$ ]] || die "cannot read the public key of $ADMIN_KEY"
+[[ "$CLIENT_ID" =~ ^[0-9a-f]{64}$ ]] || die "cannot read the client id of $CLIENT_KEY"
+say "administrator key: $ADMIN_KEY (public key ${ADMIN_PUBLIC_KEY:0:16}…)"
+
 # --- silos -----------------------------------------------------------------------------------------
 for port in "${SILO_PORTS[@]}" "${GATEWAY_PORTS[@]}"; do
     port_open "$port" && die "port $port on $HOST is already in use; is another cluster running?"
@@ -254,6 +277,7 @@ for i in "${!NODES[@]}"; do
         --PaxosGo:Node="$node" \
         --PaxosGo:KeyFile="$KEYS/$node.key" \
         --PaxosGo:MeshFile="$MESH" \
+        --PaxosGo:AdminPublicKey="$ADMIN_PUBLIC_KEY" \
         --PaxosGo:ClusterId="$CLUSTER_ID" \
         --PaxosGo:ServiceId="$SERVICE_ID") </dev/null >"$LOGS/$node.log" 2>&1 &
     echo "$!" >"$RUN/$node.pid"
@@ -267,6 +291,10 @@ until state="$(cli state --app "$APP" --mesh "$MESH" 2>&1)"; do
     if ((SECONDS >= deadline)); then
         echo "$state" >&2
         show_logs
+        if grep -qs 'Unknown replica snapshot version' "$LOGS"/node-*.log; then
+            say "the grain state in $AZURITE_DATA was written by an older PaxosGo (before signed commands, replica snapshot"
+            say "  version 1) and cannot be continued: move that folder away (or delete it) to start from scratch"
+        fi
         die "the cluster did not come up within $READY_TIMEOUT s"
     fi
     sleep 1
@@ -274,15 +302,25 @@ done
 say "all ${#NODES[@]} nodes answer"
 
 # --- demo ------------------------------------------------------------------------------------------
-client="demo-$(date +%Y%m%d-%H%M%S)"
-say "submitting $COMMANDS commands to '$APP' as client $client"
-for ((request = 1; request <= COMMANDS; request++)); do
-    if ! reply="$(cli submit --app "$APP" --client "$client" --request "$request" --add "$request" 2>&1)"; then
+# Registering a key that is already registered is harmless (it is still a command: state counts it).
+if ! reply="$(cli register --app "$APP" --admin-key "$ADMIN_KEY" --client-key "$CLIENT_KEY" 2>&1)"; then
+    echo "$reply" >&2
+    show_logs
+    die "registering the demo client failed"
+fi
+say "$reply"
+
+# A client's request ids must increase, across runs too: the Unix time in seconds, times 10, plus i.
+first=$(($(date +%s) * 10))
+say "submitting $COMMANDS commands to '$APP' as client ${CLIENT_ID:0:12}… (key $CLIENT_KEY)"
+for ((i = 1; i <= COMMANDS; i++)); do
+    request=$((first + i))
+    if ! reply="$(cli submit --app "$APP" --key "$CLIENT_KEY" --request "$request" --add "$i" 2>&1)"; then
         echo "$reply" >&2
         show_logs
         die "request $request was not committed"
     fi
-    echo "  request $request (add $request): $reply"
+    echo "  request $request (add $i): $reply"
 done
 
 # Wait until every replica shows the same state, slot and digest (followers may lag a little).
@@ -309,7 +347,11 @@ fi
 cat <<EOF
 local-cluster: cluster running; press Ctrl-C to stop
   try: dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID state --mesh $MESH
-       dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID submit --client me --request 1 --add 10
+       dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID submit --key $CLIENT_KEY --request \$((\$(date +%s) * 10)) --add 10
+  a client of your own (a key, registered for '$APP' with the administrator key; its request ids must increase):
+       dotnet $CLI_DLL keygen --out me.key
+       dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID register --app $APP --admin-key $ADMIN_KEY --client-key me.key
+       dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID submit --key me.key --request 1 --add 10
   logs: $LOGS/
 EOF
 while true; do

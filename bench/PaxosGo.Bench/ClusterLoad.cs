@@ -5,19 +5,40 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Grains;
+using PaxosGo.Orleans.Identity;
 
 namespace PaxosGo.Bench;
 
 /// <summary>
 /// Closed-loop load against a running cluster (for example deploy/local-cluster.sh): C clients, each
-/// with one command in flight, through the Orleans gateways. Every reply's <c>state</c> is checked to
-/// be unique and increasing per client.
+/// with one command in flight, through the Orleans gateways. Each client has a fresh key, made in
+/// memory and registered for the application with the administrator's key before the run; every
+/// command is signed (outside the timed part). Every reply's <c>state</c> is checked to be unique and
+/// increasing per client.
 /// </summary>
 internal static class ClusterLoad
 {
-    public static async Task<object> RunAsync(string storage, string clusterId, string serviceId, string application, int clients, TimeSpan warmup, TimeSpan duration)
+    public static async Task<object> RunAsync(
+        string storage, string clusterId, string serviceId, string application, string adminKeyFile, int clients, TimeSpan warmup, TimeSpan duration)
     {
+        using var adminKey = NodeKey.Load(adminKeyFile);
+        var keys = Enumerable.Range(0, clients).Select(_ => NodeKey.Generate()).ToArray();
+        try
+        {
+            return await RunAsync(storage, clusterId, serviceId, application, adminKey, keys, warmup, duration);
+        }
+        finally
+        {
+            foreach (var key in keys) key.Dispose();
+        }
+    }
+
+    private static async Task<object> RunAsync(
+        string storage, string clusterId, string serviceId, string application, NodeKey adminKey, NodeKey[] keys, TimeSpan warmup, TimeSpan duration)
+    {
+        int clients = keys.Length;
         using var host = new HostBuilder()
             .UseOrleansClient(c => c
                 .Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = serviceId; })
@@ -27,9 +48,20 @@ internal static class ClusterLoad
         await host.StartAsync();
         var grains = host.Services.GetRequiredService<IClusterClient>();
         var app = grains.GetGrain<IApplicationGrain>(application);
-        string run = DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture);
+
+        // Register every load client. The administrator's request ids must increase: the Unix time in
+        // microseconds, and at least one more than the previous one.
+        var admin = CommandSigner.ForAdministrator(adminKey);
+        ulong adminRequest = 0;
+        foreach (var key in keys)
+        {
+            ulong now = (ulong)((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond);
+            adminRequest = Math.Max(now, adminRequest + 1);
+            await RegisterAsync(app, admin.Registration(application, adminRequest, register: true, key.NodeId, key.PublicKey));
+        }
 
         long measuring = 0, stopping = 0, errors = 0;
+        CommandRejectedException? rejected = null;
         var latencies = new List<double>[clients];
         var seen = new HashSet<ulong>[clients];
         var workers = Enumerable.Range(0, clients).Select(async c =>
@@ -37,11 +69,12 @@ internal static class ClusterLoad
             latencies[c] = new List<double>();
             seen[c] = new HashSet<ulong>();
             ulong request = 0, lastState = 0;
+            var signer = new CommandSigner(keys[c]);
             var payload = new byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(payload, 1);
             while (Interlocked.Read(ref stopping) == 0)
             {
-                var command = new ClientCommand($"bench-{run}-{c}", ++request, payload);
+                var command = signer.Sign(application, ++request, payload);
                 long start = Stopwatch.GetTimestamp();
                 while (true)
                 {
@@ -55,6 +88,13 @@ internal static class ClusterLoad
 
                         lastState = reply.State;
                         break;
+                    }
+                    catch (CommandRejectedException e)
+                    {
+                        // Retrying cannot help: stop the run and report it.
+                        Interlocked.CompareExchange(ref rejected, e, null);
+                        Interlocked.Exchange(ref stopping, 1);
+                        return;
                     }
                     catch (Exception) when (Interlocked.Read(ref stopping) == 0)
                     {
@@ -75,6 +115,10 @@ internal static class ClusterLoad
         Interlocked.Exchange(ref stopping, 1);
         await Task.WhenAll(workers);
         await host.StopAsync();
+        if (rejected is not null)
+        {
+            throw new InvalidOperationException($"a load command was rejected ({rejected.Code}): {rejected.Message}", rejected);
+        }
 
         var all = latencies.SelectMany(l => l).OrderBy(x => x).ToArray();
         double P(double q) => all.Length == 0 ? 0 : Math.Round(all[Math.Min(all.Length - 1, (int)(q * all.Length))], 2);
@@ -92,5 +136,26 @@ internal static class ClusterLoad
             max_ms = all.Length == 0 ? 0 : Math.Round(all[^1], 2),
             errors,
         };
+    }
+
+    /// <summary>Submits a registration, retrying it (same request id) on transient errors; a rejection ends the run.</summary>
+    private static async Task RegisterAsync(IApplicationGrain app, SignedCommand registration)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await app.Submit(registration);
+                return;
+            }
+            catch (CommandRejectedException e)
+            {
+                throw new InvalidOperationException($"registering a load client was rejected ({e.Code}): {e.Message}", e);
+            }
+            catch (Exception) when (attempt < 20)
+            {
+                await Task.Delay(250);
+            }
+        }
     }
 }

@@ -64,18 +64,31 @@ var storage = new Option<string>("--storage") { Description = "Storage connectio
 var clusterId = new Option<string>("--cluster-id") { Description = "Orleans cluster id.", DefaultValueFactory = _ => "local" };
 var serviceId = new Option<string>("--service-id") { Description = "Orleans service id.", DefaultValueFactory = _ => "local" };
 var application = new Option<string>("--app") { Description = "Application.", DefaultValueFactory = _ => "counter" };
+var adminKey = new Option<string>("--admin-key")
+{
+    Description = "The administrator's key file (the silos' PaxosGo:AdminPublicKey); it registers one fresh in-memory key per load client.",
+    Required = true,
+};
 var loadClients = new Option<int>("--clients") { Description = "Closed-loop clients.", DefaultValueFactory = _ => 1 };
 var seconds = new Option<int>("--seconds") { Description = "Measured seconds (after 2 s of warm-up).", DefaultValueFactory = _ => 10 };
 var cluster = new Command("cluster", "Committed commands per second and latency against a running cluster (deploy/local-cluster.sh).")
 {
-    storage, clusterId, serviceId, application, loadClients, seconds,
+    storage, clusterId, serviceId, application, adminKey, loadClients, seconds,
 };
 cluster.SetAction(async (parse, cancellation) =>
 {
-    Emit(await ClusterLoad.RunAsync(
-        parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, parse.GetValue(application)!,
-        parse.GetValue(loadClients), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(parse.GetValue(seconds))));
-    return 0;
+    try
+    {
+        Emit(await ClusterLoad.RunAsync(
+            parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, parse.GetValue(application)!,
+            parse.GetValue(adminKey)!, parse.GetValue(loadClients), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(parse.GetValue(seconds))));
+        return 0;
+    }
+    catch (Exception e) when (e is InvalidOperationException or PaxosGo.Orleans.Identity.NodeIdentityException)
+    {
+        Console.Error.WriteLine("cluster: " + e.Message);
+        return 1;
+    }
 });
 
 root.Subcommands.Add(simulator);

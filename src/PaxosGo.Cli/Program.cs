@@ -3,13 +3,19 @@ using PaxosGo.Cli;
 
 // paxosgo: a small client for a PaxosGo cluster. It finds the cluster's gateways in the Azure Table
 // clustering table (--storage, --cluster-id, --service-id, as the silos were started with).
-//   paxosgo submit --app counter --client ID --request N [--payload TEXT | --add N] [--timeout S]
+//   paxosgo keygen --out PATH                        a new client or administrator key (mode 0600)
+//   paxosgo key show --key PATH                      a key's client id and public key
+//   paxosgo register --app APP --admin-key PATH (--client-key PATH | --client-public-key HEX) [--revoke]
+//   paxosgo submit --app counter --key PATH --request N [--payload TEXT | --add N] [--timeout S]
 //   paxosgo state --app counter --mesh PATH
-// Exit codes: 0 done, 1 failed (no connection, not committed in time, unknown application),
-// 2 usage error, 3 (state) some node did not answer. Errors are one line on stderr.
+// Exit codes: 0 done, 1 failed (no connection, not committed in time, unknown application, command
+// rejected), 2 usage error or bad key file, 3 (state) some node did not answer. Errors are one line on stderr.
 var connection = new ConnectionOptions();
-var root = new RootCommand("paxosgo: submit commands to a PaxosGo cluster and show every node's replica.");
+var root = new RootCommand("paxosgo: manage client keys, register clients, submit signed commands to a PaxosGo cluster and show every node's replica.");
 connection.AddTo(root);
+root.Subcommands.Add(KeyCommand.CreateKeygen());
+root.Subcommands.Add(KeyCommand.CreateKey());
+root.Subcommands.Add(RegisterCommand.Create(connection));
 root.Subcommands.Add(SubmitCommand.Create(connection));
 root.Subcommands.Add(StateCommand.Create(connection));
 

@@ -1,33 +1,44 @@
-using PaxosGo.Orleans.Hosting;
 using System.Buffers.Binary;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Grains;
 
 namespace PaxosGo.Cli;
 
 /// <summary>
-/// <c>submit</c>: submits one command and prints its result. Until <c>--timeout</c> runs out it retries
-/// with the same client id and request id, which the cluster executes at most once.
+/// <c>submit</c>: signs one command with the client's key (the client id is the key's id), submits it
+/// and prints its result. Until <c>--timeout</c> runs out it retries with the same request id, which
+/// the cluster executes at most once; a rejected command is not retried.
 /// </summary>
 internal static class SubmitCommand
 {
     private const string CounterApplication = "counter";
-    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(250);
 
     public static Command Create(ConnectionOptions connection)
     {
         var app = new Option<string>("--app") { Description = "The application.", DefaultValueFactory = _ => CounterApplication };
-        var client = new Option<string>("--client") { Description = "The client id (its requests are executed once each, in order).", Required = true };
-        var request = new Option<ulong>("--request") { Description = "The request id; reuse it to retry the same command.", Required = true };
+        var key = new Option<string>("--key")
+        {
+            Description = "The client's key file (paxosgo keygen); the client id is its id, and the client must be registered for the application.",
+            Required = true,
+        };
+        var request = new Option<ulong>("--request")
+        {
+            Description = "The request id: larger than the client's previous one; reuse it to retry the same command.",
+            Required = true,
+        };
         var payload = new Option<string?>("--payload") { Description = "The payload, as UTF-8 text." };
         var add = new Option<ulong?>("--add") { Description = "The payload as an 8-byte little-endian number (the counter application adds it)." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to keep retrying before giving up.", DefaultValueFactory = _ => 30 };
 
-        var command = new Command("submit", "Submit one command and print its result: state=<state> node=<node answering> (counter: total=<n>).")
+        var command = new Command(
+            "submit",
+            "Sign one command with the client's key and submit it; print its result: state=<state> node=<node answering> (counter: total=<n>). " +
+            "A command the cluster rejects prints 'rejected (<code>): <reason>' and exits 1.")
         {
-            app, client, request, payload, add, timeout,
+            app, key, request, payload, add, timeout,
         };
         command.Validators.Add(result =>
         {
@@ -36,18 +47,12 @@ internal static class SubmitCommand
                 result.AddError("give --payload or --add, not both");
             }
         });
-        timeout.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() <= 0)
-            {
-                result.AddError("--timeout must be at least 1 second");
-            }
-        });
+        timeout.Validators.Add(Timeouts.Validate);
         command.SetAction((parse, cancellation) =>
         {
             var bytes = parse.GetValue(add) is { } number ? Encode(number) : Encoding.UTF8.GetBytes(parse.GetValue(payload) ?? string.Empty);
-            var submit = new ClientCommand(parse.GetValue(client)!, parse.GetValue(request), bytes);
-            return RunAsync(connection.Read(parse), parse.GetValue(app)!, submit, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellation);
+            return RunAsync(
+                connection.Read(parse), parse.GetValue(app)!, parse.GetValue(key)!, parse.GetValue(request), bytes, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellation);
         });
         return command;
     }
@@ -59,49 +64,26 @@ internal static class SubmitCommand
         return bytes;
     }
 
-    private static async Task<int> RunAsync(ClusterAddress address, string app, ClientCommand command, TimeSpan timeout, CancellationToken cancellation)
+    private static async Task<int> RunAsync(
+        ClusterAddress address, string app, string keyFile, ulong request, byte[] payload, TimeSpan timeout, CancellationToken cancellation)
     {
         if (!GrainKeys.IsValidName(app))
         {
             return Cli.Fail($"'{app}' is not an application name ({GrainKeys.NamePattern})", Cli.UsageError);
         }
 
-        var deadline = DateTime.UtcNow + timeout;
+        SignedCommand command;
         try
         {
-            await using var connection = await ClusterConnection.ConnectAsync(address, deadline, cancellation).ConfigureAwait(false);
-            var grain = connection.Client.GetGrain<IApplicationGrain>(app);
-            Exception? last = null;
-            for (var remaining = deadline - DateTime.UtcNow; remaining > TimeSpan.Zero; remaining = deadline - DateTime.UtcNow)
-            {
-                try
-                {
-                    var reply = await grain.Submit(command).WaitAsync(remaining, cancellation).ConfigureAwait(false);
-                    Console.WriteLine(Format(app, reply));
-                    return 0;
-                }
-                catch (UnknownApplicationException e)
-                {
-                    return Cli.Fail(e.Message);
-                }
-                catch (Exception e) when (!cancellation.IsCancellationRequested)
-                {
-                    last = e;
-                }
-
-                var pause = deadline - DateTime.UtcNow;
-                if (pause > TimeSpan.Zero)
-                {
-                    await Task.Delay(pause < RetryDelay ? pause : RetryDelay, cancellation).ConfigureAwait(false);
-                }
-            }
-
-            return Cli.Fail($"{command.ClientId}#{command.RequestId} was not committed within {timeout.TotalSeconds:0} s: {ErrorText.Describe(last)}");
+            using var key = KeyFiles.Load(keyFile, "--key");
+            command = new CommandSigner(key).Sign(app, request, payload);
         }
         catch (CliException e)
         {
             return Cli.Fail(e.Message, e.ExitCode);
         }
+
+        return await Submission.RunAsync(address, command, timeout, reply => Format(app, reply), cancellation).ConfigureAwait(false);
     }
 
     private static string Format(string app, CommandReply reply)
@@ -118,5 +100,17 @@ internal static class SubmitCommand
         }
 
         return line.ToString();
+    }
+}
+
+/// <summary>The <c>--timeout</c> check shared by the commands that submit.</summary>
+internal static class Timeouts
+{
+    public static void Validate(System.CommandLine.Parsing.OptionResult result)
+    {
+        if (result.GetValueOrDefault<int>() <= 0)
+        {
+            result.AddError("--timeout must be at least 1 second");
+        }
     }
 }

@@ -9,9 +9,9 @@ internal static partial class Log
     public const string Category = "PaxosGo.Silo";
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information,
-        Message = "node {Node} (mesh index {Index} of {Count}) starting: silo {Address}:{SiloPort}, gateway port {GatewayPort}{Listen}, cluster '{ClusterId}', service '{ServiceId}', applications {Applications}")]
+        Message = "node {Node} (mesh index {Index} of {Count}) starting: silo {Address}:{SiloPort}, gateway port {GatewayPort}{Listen}, cluster '{ClusterId}', service '{ServiceId}', applications {Applications}, administrator key {AdminKey}")]
     public static partial void Starting(
-        ILogger logger, string node, int index, int count, System.Net.IPAddress address, int siloPort, int gatewayPort, string listen, string clusterId, string serviceId, IEnumerable<string> applications);
+        ILogger logger, string node, int index, int count, System.Net.IPAddress address, int siloPort, int gatewayPort, string listen, string clusterId, string serviceId, IEnumerable<string> applications, string adminKey);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "node {Node} is up")]
     public static partial void Started(ILogger logger, string node);

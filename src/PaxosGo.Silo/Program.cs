@@ -2,9 +2,9 @@ using System.CommandLine;
 using PaxosGo.Silo;
 
 // paxosgo-silo: one PaxosGo node.
-//   paxosgo-silo keygen --out PATH                      a new node key (mode 0600; never overwritten)
+//   paxosgo-silo keygen --out PATH                      a new key (mode 0600; never overwritten): node, client and admin keys alike
 //   paxosgo-silo mesh add --mesh PATH --name NAME ...   create the mesh file, or add / replace a node in it
-//   paxosgo-silo run [--config PATH] [--Section:Key=value ...]
+//   paxosgo-silo run [--config PATH] [--Section:Key=value ...]   needs PaxosGo:Node, KeyFile, MeshFile and AdminPublicKey
 // Exit codes: 0 done (or stopped cleanly), 1 the silo failed after it had started,
 // 2 a usage, configuration or start-up error (one line on stderr).
 var root = new RootCommand("paxosgo-silo: runs one PaxosGo node (an Orleans silo) and manages its key and the mesh file.");

@@ -50,9 +50,10 @@ internal static class RunCommand
         };
         var command = new Command(
             "run",
-            "Run this node's silo until SIGINT or SIGTERM. Settings (section PaxosGo: Node, KeyFile, MeshFile, Storage, ClusterId, ServiceId, " +
-            $"Applications, Container, ListenOnAnyAddress) come from the config file, then {EnvironmentPrefix}* environment variables " +
-            $"({EnvironmentPrefix}PaxosGo__Node=node-a), then --PaxosGo:Node=node-a arguments.")
+            "Run this node's silo until SIGINT or SIGTERM. Settings (section PaxosGo: Node, KeyFile, MeshFile, AdminPublicKey, Storage, ClusterId, " +
+            $"ServiceId, Applications, Container, ListenOnAnyAddress, MaxCommandBytes) come from the config file, then {EnvironmentPrefix}* environment " +
+            $"variables ({EnvironmentPrefix}PaxosGo__Node=node-a), then --PaxosGo:Node=node-a arguments. AdminPublicKey (required) is the administrator's " +
+            "Ed25519 public key, 64 hex characters: only commands it signs may register clients, and only registered clients' signed commands are executed.")
         {
             config,
         };
@@ -77,7 +78,11 @@ internal static class RunCommand
             var mesh = Mesh.Load(settings.MeshFile);
             key = LoadKey(settings.KeyFile);
             var identity = NodeIdentity.Create(mesh, key, settings.Node);
+
+            // After the node's own identity, so a missing or mismatched key file is the first thing reported.
+            settings.CheckAdminPublicKey();
             var applications = CheckApplications(settings);
+            var adminKey = settings.AdminPublicKey![..16].ToLowerInvariant() + "…";
             var endpoints = identity.Node.Endpoints;
             var address = Resolve(identity.Name, endpoints.Host);
             where = $"silo {address}:{endpoints.SiloPort}, gateway port {endpoints.GatewayPort}, cluster '{settings.ClusterId}'";
@@ -116,7 +121,8 @@ internal static class RunCommand
                 settings.ListenOnAnyAddress ? " (listening on any address)" : string.Empty,
                 settings.ClusterId,
                 settings.ServiceId,
-                applications);
+                applications,
+                adminKey);
         }
         catch (Exception e) when (e is StartupException or MeshConfigurationException or NodeIdentityException)
         {

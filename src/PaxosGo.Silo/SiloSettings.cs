@@ -29,6 +29,12 @@ namespace PaxosGo.Silo;
 /// Listen on every interface instead of only the mesh entry's host, while still advertising that host
 /// (for a container or NAT where the advertised address is not a local one).
 /// </param>
+/// <param name="AdminPublicKey">
+/// The administrator's raw Ed25519 public key, 64 hex characters (what <c>paxosgo keygen</c> prints as
+/// <c>public key</c>). Required to run, but checked by <see cref="CheckAdminPublicKey"/> after the
+/// node's own identity, so a missing or wrong key file is reported first.
+/// </param>
+/// <param name="MaxCommandBytes">The largest command payload the node accepts, or null for the library default.</param>
 internal sealed record SiloSettings(
     string Node,
     string KeyFile,
@@ -38,8 +44,13 @@ internal sealed record SiloSettings(
     string ServiceId,
     IReadOnlyList<string>? Applications,
     string Container,
-    bool ListenOnAnyAddress)
+    bool ListenOnAnyAddress,
+    string? AdminPublicKey,
+    int? MaxCommandBytes)
 {
+    /// <summary>Length of <see cref="AdminPublicKey"/>: 32 bytes in hex.</summary>
+    public const int AdminPublicKeyLength = 64;
+
     public const string DefaultStorage = "UseDevelopmentStorage=true";
     public const string DefaultClusterId = "paxosgo";
     public const string DefaultServiceId = "paxosgo";
@@ -60,13 +71,41 @@ internal sealed record SiloSettings(
             Optional(section, "ServiceId") ?? DefaultServiceId,
             ReadApplications(section.GetSection("Applications")),
             Optional(section, "Container") ?? DefaultContainer,
-            ReadBool(section, "ListenOnAnyAddress"));
+            ReadBool(section, "ListenOnAnyAddress"),
+            Optional(section, "AdminPublicKey"),
+            ReadPositiveInt(section, "MaxCommandBytes"));
     }
 
-    /// <summary>Sets <paramref name="options"/>' applications to the configured ones, when configured.</summary>
+    /// <summary>Checks that <see cref="AdminPublicKey"/> is set and is 64 hex characters.</summary>
+    /// <exception cref="StartupException">It is missing or malformed.</exception>
+    public void CheckAdminPublicKey()
+    {
+        const string Setting = PaxosGoOptions.SectionName + ":AdminPublicKey";
+        if (AdminPublicKey is null)
+        {
+            throw new StartupException(
+                $"{Setting} is not set: give the administrator's Ed25519 public key, {AdminPublicKeyLength} hex characters as 'paxosgo keygen' or 'paxosgo key show' " +
+                $"prints it (--{Setting}=..., environment variable PAXOSGO_{PaxosGoOptions.SectionName}__AdminPublicKey, or the config file)");
+        }
+
+        if (AdminPublicKey.Length != AdminPublicKeyLength || !AdminPublicKey.All(Uri.IsHexDigit))
+        {
+            throw new StartupException(
+                $"{Setting} must be the administrator's Ed25519 public key as {AdminPublicKeyLength} hex characters " +
+                $"('paxosgo key show --key ADMINKEYFILE' prints it), not {Describe(AdminPublicKey)}");
+        }
+    }
+
+    /// <summary>Sets <paramref name="options"/>' administrator key, command size limit and applications to the configured ones, when configured.</summary>
     public void Apply(PaxosGoOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.AdminPublicKey = AdminPublicKey?.ToLowerInvariant();
+        if (MaxCommandBytes is { } maxCommandBytes)
+        {
+            options.MaxCommandBytes = maxCommandBytes;
+        }
+
         if (Applications is null)
         {
             return;
@@ -101,6 +140,25 @@ internal sealed record SiloSettings(
             ? result
             : throw new StartupException($"{section.Path}:{key} must be true or false, not '{value}'");
     }
+
+    private static int? ReadPositiveInt(IConfigurationSection section, string key)
+    {
+        var value = Optional(section, key);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var result) && result > 0
+            ? result
+            : throw new StartupException($"{section.Path}:{key} must be a positive whole number of bytes, not '{value}'");
+    }
+
+    /// <summary>A malformed key for the error line: its length and, when short, the value itself (it is public).</summary>
+    private static string Describe(string value) =>
+        value.Length <= AdminPublicKeyLength + 8
+            ? $"'{value}' ({value.Length} characters)"
+            : $"a value of {value.Length} characters";
 
     /// <summary>A list (<c>Applications:0</c>, <c>Applications:1</c>, …) or one comma-separated value.</summary>
     private static string[]? ReadApplications(IConfigurationSection section)

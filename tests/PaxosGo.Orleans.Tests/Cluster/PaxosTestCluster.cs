@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
@@ -49,6 +50,7 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
         builder.Options.ServiceId = "paxosgo-test";
         builder.Options.ClusterId = "c" + Guid.NewGuid().ToString("N")[..12];
         builder.Options.UseTestClusterMembership = false;
+        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket; // real sockets: clients can pick a gateway
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["PaxosGoTest:Directory"] = directory,
@@ -71,6 +73,24 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
     };
 
     public SiloHandle SiloOf(string node) => Cluster.Silos.Single(s => NodeOfSilo(s.Name) == node);
+
+    /// <summary>An Orleans client that can reach the cluster only through <paramref name="node"/>'s gateway.</summary>
+    public async Task<Microsoft.Extensions.Hosting.IHost> ConnectThroughAsync(string node)
+    {
+        var gateway = SiloOf(node).GatewayAddress ?? throw new InvalidOperationException($"{node} has no gateway");
+        var host = new Microsoft.Extensions.Hosting.HostBuilder()
+            .UseOrleansClient(c => c
+                .Configure<global::Orleans.Configuration.ClusterOptions>(o =>
+                {
+                    o.ClusterId = Cluster.Options.ClusterId;
+                    o.ServiceId = Cluster.Options.ServiceId;
+                })
+                .UseStaticClustering(gateway.Endpoint))
+            .Build();
+        using var connecting = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await host.StartAsync(connecting.Token);
+        return host;
+    }
 
     /// <summary>Starts the silo of a node that was killed, with the same node identity (same silo name).</summary>
     public async Task RestartAsync(string node)
