@@ -15,6 +15,13 @@ public enum ApplyOutcome
     Stale,
 
     /// <summary>
+    /// A read barrier (client <see cref="Replica.BarrierClientId"/>): nothing executes, <c>state</c>
+    /// is unchanged, and the result carries <c>state</c> as of this point in the log. A linearizable
+    /// read waits for its barrier to be applied.
+    /// </summary>
+    Barrier,
+
+    /// <summary>
     /// Refused by the replicated state itself: the client is not registered (when registration is
     /// required) or an administrative command is malformed. Not executed; <c>state</c> unchanged.
     /// </summary>
@@ -88,6 +95,9 @@ public sealed class Replica
     /// <summary>The client id of administrative commands (<see cref="ClientRegistration"/>).</summary>
     public const string AdminClientId = "$admin";
 
+    /// <summary>The client id of read barriers (<see cref="ApplyOutcome.Barrier"/>): they go through the log but change nothing.</summary>
+    public const string BarrierClientId = "$read";
+
     private const byte SnapshotVersion = 2;
     private readonly IStateMachine _machine;
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
@@ -122,6 +132,7 @@ public sealed class Replica
     public (ApplyOutcome Outcome, CommandResult? Result) Apply(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
+        if (command.ClientId == BarrierClientId) return (ApplyOutcome.Barrier, new CommandResult(State, Array.Empty<byte>()));
         if (_sessions.TryGetValue(command.ClientId, out var session))
         {
             if (command.RequestId == session.LastRequestId) return (ApplyOutcome.Duplicate, session.LastResult);

@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -10,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using PaxosGo.Orleans;
 using PaxosGo.Orleans.Hosting;
+using PaxosGo.Orleans.Http;
 using PaxosGo.Orleans.Identity;
 
 namespace PaxosGo.Silo;
@@ -70,7 +73,8 @@ internal static class RunCommand
         string where;
         try
         {
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = Environment.CurrentDirectory });
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Environment.CurrentDirectory });
+            builder.Configuration.Sources.Clear();
             AddConfiguration(builder.Configuration, configFile, settingArguments);
             var settings = SiloSettings.Read(builder.Configuration);
             node = settings.Node;
@@ -85,7 +89,9 @@ internal static class RunCommand
             var adminKey = settings.AdminPublicKey![..16].ToLowerInvariant() + "…";
             var endpoints = identity.Node.Endpoints;
             var address = Resolve(identity.Name, endpoints.Host);
-            where = $"silo {address}:{endpoints.SiloPort}, gateway port {endpoints.GatewayPort}, cluster '{settings.ClusterId}'";
+            where = $"silo {address}:{endpoints.SiloPort}, gateway port {endpoints.GatewayPort}, HTTP port {endpoints.HttpPort}, cluster '{settings.ClusterId}'";
+            // The read-only HTTP API for external clients, on the node's HTTP port.
+            builder.WebHost.UseUrls(settings.ListenOnAnyAddress ? $"http://0.0.0.0:{endpoints.HttpPort}" : $"http://{address}:{endpoints.HttpPort}");
             var tables = CreateStorageClients(settings.Storage);
 
             builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
@@ -108,7 +114,9 @@ internal static class RunCommand
                 silo.AddPaxosGoAzureStorage(settings.Storage, settings.Container);
             });
 
-            host = builder.Build();
+            var web = builder.Build();
+            web.MapPaxosGoReadApi(identity.Name, mesh, applications);
+            host = web;
             var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
             Log.Starting(
                 logger,

@@ -56,6 +56,14 @@ public interface ILearnerGrain : IProtocolGrain
     [AlwaysInterleave]
     Task<LearnerStatusReport> GetStatus();
 
+    /// <summary>
+    /// A linearizable read of <c>state</c>: proposes a read barrier through Paxos (it changes nothing)
+    /// and answers once this replica has applied it, so the answer reflects every command
+    /// acknowledged before the read started.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<LearnerStatusReport> ReadLinearizable();
+
     /// <summary>A client's registered key (null when not registered) and last executed request id, from this replica.</summary>
     [AlwaysInterleave, InternalOnly]
     Task<ClientInfo> LookupClient(string clientId);

@@ -98,6 +98,19 @@ public sealed class LearnerGrain(
     }
 
     /// <inheritdoc />
+    public async Task<LearnerStatusReport> ReadLinearizable()
+    {
+        ulong id = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+        var barrier = WaitForResult(Replica.BarrierClientId, id);
+        await GrainFactory.GetGrain<IProposerGrain>(GrainKeys.For(Application, Node.Identity.Name))
+            .Submit(new ClientCommand(Replica.BarrierClientId, id, Array.Empty<byte>()));
+        await barrier;
+        // Applied through the barrier's slot: the replica now reflects every command acknowledged
+        // before the read started (and maybe some after, which a linearizable read allows).
+        return await GetStatus();
+    }
+
+    /// <inheritdoc />
     public Task<ClientInfo> LookupClient(string clientId)
     {
         var replica = _learner!.Replica;

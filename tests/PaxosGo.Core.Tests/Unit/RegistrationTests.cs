@@ -75,3 +75,20 @@ public sealed class RegistrationTests
         Assert.Equal(ApplyOutcome.Executed, copy.Apply(new Command("c1", 1, [1])).Outcome);
     }
 }
+
+public sealed class BarrierTests
+{
+    [Fact]
+    public void ReadBarrier_ChangesNothing_AndReportsStateAtItsPlaceInTheLog()
+    {
+        var replica = new Replica(new CounterStateMachine());
+        replica.Apply(new Command("c1", 1, [1]));
+        byte[] before = replica.TakeSnapshot();
+
+        var (outcome, result) = replica.Apply(new Command(Replica.BarrierClientId, 42, []));
+
+        Assert.Equal(ApplyOutcome.Barrier, outcome);
+        Assert.Equal(1UL, result!.State);
+        Assert.Equal(before, replica.TakeSnapshot());
+    }
+}
