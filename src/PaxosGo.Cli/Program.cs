@@ -8,8 +8,10 @@ using PaxosGo.Cli;
 //   paxosgo register --app APP --admin-key PATH (--client-key PATH | --client-public-key HEX) [--revoke]
 //   paxosgo submit --app counter --key PATH --request N [--payload TEXT | --add N] [--timeout S]
 //   paxosgo state --app counter --mesh PATH
+//   paxosgo status --app counter --mesh PATH         a table of every node (plain text when redirected)
+//   paxosgo watch --app counter --mesh PATH [--interval S]   the same table, refreshed until Ctrl-C
 // Exit codes: 0 done, 1 failed (no connection, not committed in time, unknown application, command
-// rejected), 2 usage error or bad key file, 3 (state) some node did not answer. Errors are one line on stderr.
+// rejected), 2 usage error or bad key file (watch: stdout not a terminal), 3 (state, status) some node did not answer. Errors are one line on stderr.
 var connection = new ConnectionOptions();
 var root = new RootCommand("paxosgo: manage client keys, register clients, submit signed commands to a PaxosGo cluster and show every node's replica.");
 connection.AddTo(root);
@@ -18,6 +20,8 @@ root.Subcommands.Add(KeyCommand.CreateKey());
 root.Subcommands.Add(RegisterCommand.Create(connection));
 root.Subcommands.Add(SubmitCommand.Create(connection));
 root.Subcommands.Add(StateCommand.Create(connection));
+root.Subcommands.Add(StatusCommand.CreateStatus(connection));
+root.Subcommands.Add(StatusCommand.CreateWatch(connection));
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
