@@ -19,6 +19,10 @@ internal static class Metrics
     public static readonly Counter<long> CommandsRejected =
         Meter.CreateCounter<long>("paxosgo.commands.rejected", description: "Client commands discarded by the entry node before proposal");
 
+    /// <summary>Client sessions opened on this node.</summary>
+    public static readonly Counter<long> SessionsOpened =
+        Meter.CreateCounter<long>("paxosgo.sessions.opened", description: "Client sessions opened by this node");
+
     /// <summary>Client commands executed by a replica (not duplicates).</summary>
     public static readonly Counter<long> CommandsExecuted =
         Meter.CreateCounter<long>("paxosgo.commands.executed", description: "Client commands executed by this node's replicas");

@@ -33,6 +33,12 @@ public sealed class PaxosGoOptions
     /// <summary>The largest command payload the entry node accepts (default 64 KiB).</summary>
     public int MaxCommandBytes { get; set; } = 64 * 1024;
 
+    /// <summary>The most client sessions one node holds; opening one more evicts the least recently used.</summary>
+    public int MaxSessions { get; set; } = 10_000;
+
+    /// <summary>How long a client session may stay unused before it expires.</summary>
+    public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
     /// <summary>Whether acceptors also send their votes to every learner (more messages, one hop less to learn).</summary>
     public bool AcceptorsNotifyLearners { get; set; }
 
@@ -86,6 +92,8 @@ public sealed class PaxosGoOptions
         }
 
         if (MaxCommandBytes < 1) throw new InvalidOperationException("PaxosGo: MaxCommandBytes must be positive.");
+        if (MaxSessions < 1) throw new InvalidOperationException("PaxosGo: MaxSessions must be positive.");
+        if (SessionIdleTimeout <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: SessionIdleTimeout must be positive.");
         if (Tick <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: Tick must be positive.");
         if (TimerPeriod <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: TimerPeriod must be positive.");
         if (ResultTimeout <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: ResultTimeout must be positive.");

@@ -62,6 +62,12 @@ public static class CommandRejectionCodes
     /// <summary>The client is registered, but not for this application.</summary>
     public const string NotRegistered = "not-registered";
 
+    /// <summary>The node holds no such session (expired, evicted, closed, or the node restarted): open a new one and resend.</summary>
+    public const string UnknownSession = "unknown-session";
+
+    /// <summary>The session MAC does not verify (altered command, another client's session, or a forged MAC).</summary>
+    public const string BadMac = "bad-mac";
+
     /// <summary>The request id is older than the client's last executed request.</summary>
     public const string StaleRequest = "stale-request";
 }

@@ -89,6 +89,9 @@ public sealed class CommandSigner
         return new SignedCommand(application, ClientId, requestId, payload, hash, _key.Sign(hash));
     }
 
+    /// <summary>Signs arbitrary bytes with the signer's key (the session handshake's request transcript).</summary>
+    public byte[] SignData(ReadOnlySpan<byte> data) => _key.Sign(data);
+
     /// <summary>An administrative command that registers (or revokes) a client's key for <paramref name="application"/>.</summary>
     public SignedCommand Registration(string application, ulong requestId, bool register, string clientId, byte[] clientPublicKey) =>
         Sign(application, requestId, new ClientRegistration(register, clientId, clientPublicKey).Encode());

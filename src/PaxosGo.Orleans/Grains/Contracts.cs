@@ -83,8 +83,32 @@ public interface IApplicationGrain : IGrainWithStringKey
     /// </summary>
     Task<CommandReply> Submit(Commands.SignedCommand command);
 
+    /// <summary>
+    /// Opens a session with the node this call reached: checks that the client is registered and
+    /// signed the request, then returns the node's signed grant. Commands of the session then go to
+    /// <see cref="IClientGatewayGrain"/> <c>{application}/{grant.Node}</c>.
+    /// </summary>
+    Task<Commands.SessionGrant> OpenSession(Commands.SessionRequest request);
+
     /// <summary>This node's replica's <c>state</c> (it may lag the leader's).</summary>
     Task<ulong> GetState();
+}
+
+/// <summary>
+/// One node's entry point for session-authenticated commands of one application (key
+/// <c>{application}/{node}</c>, pinned to that node, where the session's key lives).
+/// </summary>
+public interface IClientGatewayGrain : IGrainWithStringKey
+{
+    /// <summary>
+    /// Verifies a session command (size, shape, application, hash, session, MAC, registration, request
+    /// id) and, if it passes, proposes it and returns its result. Retrying with the same request id is
+    /// safe. An unknown session is rejected with <c>unknown-session</c>: open a new one and resend.
+    /// </summary>
+    Task<CommandReply> Submit(Commands.SessionCommand command);
+
+    /// <summary>Closes a session; <paramref name="mac"/> is the session's close MAC. Anything else changes nothing.</summary>
+    Task CloseSession(byte[] sessionId, byte[] mac);
 }
 
 /// <summary>What a replica knows about a client: its registered key (null when not registered) and its last executed request id.</summary>

@@ -1,3 +1,4 @@
+using PaxosGo.Orleans.Commands;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,11 @@ public static class SiloBuilderExtensions
             return true;
         });
         builder.Services.AddSingleton<PaxosGoNode>();
+        builder.Services.AddSingleton(static services =>
+        {
+            var node = services.GetRequiredService<PaxosGoNode>();
+            return new ClientSessionTable(node.Options.MaxSessions, node.Options.SessionIdleTimeout, services.GetService<TimeProvider>());
+        });
         builder.Configure<SiloOptions>(o => o.SiloName = identity.Name);
         builder.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
         builder.AddIncomingGrainCallFilter<InternalOnlyCallFilter>();

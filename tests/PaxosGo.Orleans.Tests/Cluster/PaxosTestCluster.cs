@@ -38,6 +38,9 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
     /// <summary>Where the key files and the mesh file live; starting again from it reuses the identities.</summary>
     public string Directory { get; }
 
+    /// <summary>The cluster's mesh (clients check session grants against it).</summary>
+    public Mesh Mesh => Mesh.Load(Path.Combine(Directory, "mesh.json"));
+
     public IGrainFactory Grains => Cluster.Client;
 
     /// <summary>Starts three silos. Reusing <paramref name="directory"/> and <paramref name="container"/> restarts the same cluster on the same storage.</summary>
@@ -75,9 +78,12 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
     public SiloHandle SiloOf(string node) => Cluster.Silos.Single(s => NodeOfSilo(s.Name) == node);
 
     /// <summary>An Orleans client that can reach the cluster only through <paramref name="node"/>'s gateway.</summary>
-    public async Task<Microsoft.Extensions.Hosting.IHost> ConnectThroughAsync(string node)
+    public Task<Microsoft.Extensions.Hosting.IHost> ConnectThroughAsync(string node) => ConnectThroughAsync([node]);
+
+    /// <summary>An Orleans client that can reach the cluster only through the gateways of <paramref name="nodes"/>.</summary>
+    public async Task<Microsoft.Extensions.Hosting.IHost> ConnectThroughAsync(string[] nodes)
     {
-        var gateway = SiloOf(node).GatewayAddress ?? throw new InvalidOperationException($"{node} has no gateway");
+        var gateways = nodes.Select(node => (SiloOf(node).GatewayAddress ?? throw new InvalidOperationException($"{node} has no gateway")).Endpoint).ToArray();
         var host = new Microsoft.Extensions.Hosting.HostBuilder()
             .UseOrleansClient(c => c
                 .Configure<global::Orleans.Configuration.ClusterOptions>(o =>
@@ -85,7 +91,7 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
                     o.ClusterId = Cluster.Options.ClusterId;
                     o.ServiceId = Cluster.Options.ServiceId;
                 })
-                .UseStaticClustering(gateway.Endpoint))
+                .UseStaticClustering(gateways))
             .Build();
         using var connecting = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         await host.StartAsync(connecting.Token);
@@ -112,6 +118,20 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
         await SubmitAsync(Admin.Registration(Application, NextAdminRequest(), true, key.NodeId, key.PublicKey), within);
         return new CommandSigner(key);
     }
+
+    /// <summary>Opens a session for <paramref name="client"/> through whichever node the call reaches, checking the grant against the mesh.</summary>
+    public async Task<ClientSession> OpenSessionAsync(CommandSigner client, IGrainFactory? through = null)
+    {
+        var (ephemeral, request) = ClientSession.Begin(client, Application);
+        using (ephemeral)
+        {
+            var grant = await (through ?? Grains).GetGrain<IApplicationGrain>(Application).OpenSession(request);
+            return ClientSession.Complete(ephemeral, request, grant, Mesh);
+        }
+    }
+
+    /// <summary>The client gateway of a node.</summary>
+    public IClientGatewayGrain Gateway(string node) => Grains.GetGrain<IClientGatewayGrain>(GrainKeys.For(Application, node));
 
     /// <summary>The next administrative request id (increasing).</summary>
     public ulong NextAdminRequest() => (ulong)Interlocked.Increment(ref _adminRequest);

@@ -1,0 +1,124 @@
+using PaxosGo.Core;
+using PaxosGo.Orleans.Commands;
+using PaxosGo.Orleans.Hosting;
+
+namespace PaxosGo.Orleans.Grains;
+
+/// <summary>
+/// The checks an entry node makes before it proposes a client's command, in this order: shape and
+/// size, application, hash, authenticator (signature or session MAC, by the caller), registration,
+/// request id. Each failure is a <see cref="CommandRejectedException"/> with its code, and counted.
+/// </summary>
+internal sealed class CommandGate(PaxosGoNode node, IGrainFactory grains, string application)
+{
+    /// <summary>The application the entry grain serves.</summary>
+    public string Application => application;
+
+    /// <summary>This node's pinned grain key for the application.</summary>
+    public string LocalKey => GrainKeys.For(application, node.Identity.Name);
+
+    /// <summary>Shape, size, application and hash: everything that needs no lookup.</summary>
+    public void CheckFields(string? commandApplication, string? clientId, ulong requestId, byte[]? payload, byte[]? hash)
+    {
+        if (commandApplication is null || clientId is null || payload is null || hash is null)
+        {
+            throw Reject(CommandRejectionCodes.Malformed, "The command is missing a field.");
+        }
+
+        if (payload.Length > node.Options.MaxCommandBytes)
+        {
+            throw Reject(CommandRejectionCodes.Oversized, $"The payload is {payload.Length} bytes; the limit is {node.Options.MaxCommandBytes}.");
+        }
+
+        if (!string.Equals(commandApplication, application, StringComparison.Ordinal))
+        {
+            throw Reject(CommandRejectionCodes.Malformed, $"The command names application '{commandApplication}' but was sent to '{application}'.");
+        }
+
+        CheckClientId(clientId);
+        if (hash.Length != 32)
+        {
+            throw Reject(CommandRejectionCodes.Malformed, "The hash must be 32 bytes.");
+        }
+
+        CheckApplication();
+        if (!CryptographicEquals(CommandEncoding.Hash(commandApplication, clientId, requestId, payload), hash))
+        {
+            throw Reject(CommandRejectionCodes.BadHash, "The hash is not the SHA-256 of the command's canonical encoding.");
+        }
+    }
+
+    /// <summary>A client id is the administrator's or 64 lowercase hex characters.</summary>
+    public static void CheckClientId(string clientId)
+    {
+        if (clientId != Replica.AdminClientId && (clientId.Length != 64 || !clientId.All(c => c is (>= '0' and <= '9') or (>= 'a' and <= 'f'))))
+        {
+            throw Reject(CommandRejectionCodes.Malformed, "The client id must be 64 lowercase hex characters (SHA-256 of the client's public key).");
+        }
+    }
+
+    /// <summary>The cluster runs the application.</summary>
+    public void CheckApplication()
+    {
+        if (!node.Runs(application))
+        {
+            throw Reject(CommandRejectionCodes.UnknownApplication, $"Application '{application}' is not configured on this cluster (it runs: {string.Join(", ", node.Options.Applications)}).");
+        }
+    }
+
+    /// <summary>
+    /// The client's registered key (the administrator's key for <see cref="Replica.AdminClientId"/>)
+    /// and last executed request id, from this node's replica; rejects an unregistered client.
+    /// </summary>
+    public async Task<(byte[] PublicKey, ulong LastRequestId)> RegisteredAsync(string clientId)
+    {
+        var client = await grains.GetGrain<ILearnerGrain>(LocalKey).LookupClient(clientId);
+        bool admin = clientId == Replica.AdminClientId;
+        byte[]? publicKey = admin ? node.Options.AdminKeyBytes() : client.PublicKey;
+        if (publicKey is not null) return (publicKey, client.LastRequestId);
+        throw await RegisteredElsewhereAsync(clientId)
+            ? Reject(CommandRejectionCodes.NotRegistered, $"Client {Short(clientId)} is not registered for application '{application}'.")
+            : Reject(CommandRejectionCodes.UnknownClient, $"Client {Short(clientId)} is not registered for any application of this cluster.");
+    }
+
+    /// <summary>The request id is not older than the client's last executed one.</summary>
+    public static void CheckFresh(ulong requestId, ulong lastRequestId)
+    {
+        if (requestId < lastRequestId)
+        {
+            throw Reject(CommandRejectionCodes.StaleRequest, $"Request {requestId} is older than the client's last executed request {lastRequestId}.");
+        }
+    }
+
+    /// <summary>Proposes a verified command through this node's proposer and waits for this node's replica to apply it.</summary>
+    public async Task<Grains.CommandReply> ProposeAsync(string clientId, ulong requestId, byte[] payload)
+    {
+        var result = grains.GetGrain<ILearnerGrain>(LocalKey).WaitForResult(clientId, requestId);
+        await grains.GetGrain<IProposerGrain>(LocalKey).Submit(new ClientCommand(clientId, requestId, payload));
+        return await result;
+    }
+
+    /// <summary>A rejection with its code; counted when it reaches <see cref="Count"/>.</summary>
+    public static CommandRejectedException Reject(string code, string message) => new(code, message);
+
+    /// <summary>Counts a rejection in the <c>paxosgo.commands.rejected</c> metric.</summary>
+    public static void Count(CommandRejectedException e) =>
+        Metrics.CommandsRejected.Add(1, new KeyValuePair<string, object?>("code", e.Code));
+
+    /// <summary>A client id shortened for messages.</summary>
+    public static string Short(string clientId) => clientId.Length > 12 ? clientId[..12] + "…" : clientId;
+
+    private static bool CryptographicEquals(byte[] a, byte[] b) => System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(a, b);
+
+    private async Task<bool> RegisteredElsewhereAsync(string clientId)
+    {
+        foreach (var other in node.Options.Applications)
+        {
+            if (other == application) continue;
+            var info = await grains.GetGrain<ILearnerGrain>(GrainKeys.For(other, node.Identity.Name)).LookupClient(clientId);
+            if (info.PublicKey is not null) return true;
+        }
+
+        return false;
+    }
+}
