@@ -88,7 +88,10 @@ public readonly record struct AppliedCommand(ulong Slot, Command Command, ApplyO
 /// <remarks>
 /// Sessions follow TigerBeetle's model: each client has at most one request in flight, and the
 /// session keeps its last executed request id with that request's result. A retry of that request
-/// gets the cached result; an older one is stale and executes nothing.
+/// gets the cached result; an older one is stale and executes nothing. With registration required,
+/// only registered clients get a session, so the table holds one entry per client ever registered;
+/// revoking a client releases its cached result and keeps only its last request id (a tombstone), so
+/// a client registered again can never have an old request execute twice.
 /// </remarks>
 public sealed class Replica
 {
@@ -98,7 +101,7 @@ public sealed class Replica
     /// <summary>The client id of read barriers (<see cref="ApplyOutcome.Barrier"/>): they go through the log but change nothing.</summary>
     public const string BarrierClientId = "$read";
 
-    private const byte SnapshotVersion = 2;
+    private const byte SnapshotVersion = 3;
     private readonly IStateMachine _machine;
     private readonly Dictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> _clients = new(StringComparer.Ordinal);
@@ -135,8 +138,8 @@ public sealed class Replica
         if (command.ClientId == BarrierClientId) return (ApplyOutcome.Barrier, new CommandResult(State, Array.Empty<byte>()));
         if (_sessions.TryGetValue(command.ClientId, out var session))
         {
-            if (command.RequestId == session.LastRequestId) return (ApplyOutcome.Duplicate, session.LastResult);
-            if (command.RequestId < session.LastRequestId) return (ApplyOutcome.Stale, null);
+            if (command.RequestId == session.LastRequestId && session.LastResult is not null) return (ApplyOutcome.Duplicate, session.LastResult);
+            if (command.RequestId <= session.LastRequestId) return (ApplyOutcome.Stale, null);
         }
 
         byte[] output;
@@ -144,8 +147,16 @@ public sealed class Replica
         {
             // Administrative: change the registry, never the application's machine.
             if (ClientRegistration.TryDecode(command.Payload) is not { } registration) return (ApplyOutcome.Rejected, null);
-            if (registration.Register) _clients[registration.ClientId] = registration.PublicKey.ToArray();
-            else _clients.Remove(registration.ClientId);
+            if (registration.Register)
+            {
+                _clients[registration.ClientId] = registration.PublicKey.ToArray();
+            }
+            else if (_clients.Remove(registration.ClientId) && _sessions.TryGetValue(registration.ClientId, out var revoked))
+            {
+                // Release the cached result; keep the last request id, so that if the client is
+                // registered again its old requests stay stale and never execute a second time.
+                _sessions[registration.ClientId] = revoked with { LastResult = null };
+            }
             output = Array.Empty<byte>();
         }
         else if (RequireRegistration && !_clients.ContainsKey(command.ClientId))
@@ -168,7 +179,7 @@ public sealed class Replica
     /// <summary>The cached result of a client's last executed request, if <paramref name="requestId"/> is that request.</summary>
     public bool TryGetCachedResult(string clientId, ulong requestId, out CommandResult? result)
     {
-        if (_sessions.TryGetValue(clientId, out var session) && session.LastRequestId == requestId)
+        if (_sessions.TryGetValue(clientId, out var session) && session.LastRequestId == requestId && session.LastResult is not null)
         {
             result = session.LastResult;
             return true;
@@ -177,6 +188,14 @@ public sealed class Replica
         result = null;
         return false;
     }
+
+    /// <summary>
+    /// Whether <paramref name="requestId"/> can no longer execute nor be answered: older than the
+    /// client's last executed request, or that request itself once its result was released by a revocation.
+    /// </summary>
+    public bool IsStale(string clientId, ulong requestId) =>
+        _sessions.TryGetValue(clientId, out var session)
+        && (requestId < session.LastRequestId || (requestId == session.LastRequestId && session.LastResult is null));
 
     /// <summary>The last executed request id of a client (0 when it has no session).</summary>
     public ulong LastRequestId(string clientId) =>
@@ -195,6 +214,8 @@ public sealed class Replica
             {
                 w.Write(client);
                 w.Write(session.LastRequestId);
+                w.Write(session.LastResult is not null);
+                if (session.LastResult is null) continue;
                 w.Write(session.LastResult.State);
                 w.Write(session.LastResult.Output.Length);
                 w.Write(session.LastResult.Output);
@@ -222,7 +243,7 @@ public sealed class Replica
         ArgumentNullException.ThrowIfNull(snapshot);
         using var r = new BinaryReader(new MemoryStream(snapshot, writable: false), Encoding.UTF8);
         byte version = r.ReadByte();
-        if (version != SnapshotVersion)
+        if (version is not (2 or SnapshotVersion))
         {
             throw new InvalidDataException($"Unknown replica snapshot version {version}.");
         }
@@ -234,6 +255,12 @@ public sealed class Replica
         {
             string client = r.ReadString();
             ulong last = r.ReadUInt64();
+            if (version > 2 && !r.ReadBoolean())
+            {
+                sessions[client] = new Session(last, null); // a revoked client's tombstone
+                continue;
+            }
+
             ulong resultState = r.ReadUInt64();
             byte[] output = r.ReadBytes(r.ReadInt32());
             sessions[client] = new Session(last, new CommandResult(resultState, output));
@@ -256,5 +283,6 @@ public sealed class Replica
         foreach (var (k, v) in clients) _clients[k] = v;
     }
 
-    private sealed record Session(ulong LastRequestId, CommandResult LastResult);
+    /// <summary>A client's last executed request and its result (null once the client was revoked).</summary>
+    private sealed record Session(ulong LastRequestId, CommandResult? LastResult);
 }

@@ -80,9 +80,9 @@ public sealed class LearnerGrain(
             return Task.FromResult(Reply(cached!));
         }
 
-        if (requestId < _learner.Replica.LastRequestId(clientId))
+        if (_learner.Replica.IsStale(clientId, requestId))
         {
-            throw new InvalidOperationException($"Request {requestId} of client '{clientId}' is older than its last executed request; it will not run.");
+            throw StaleRequest(clientId, requestId);
         }
 
         var waiter = new TaskCompletionSource<CommandReply>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -197,6 +197,14 @@ public sealed class LearnerGrain(
                 continue;
             }
 
+            if (a.Outcome == ApplyOutcome.Stale && _waiters.Remove(a.Command.Key, out var late))
+            {
+                // A newer request of the client executed first: this one never will.
+                var error = StaleRequest(a.Command.ClientId, a.Command.RequestId);
+                foreach (var w in late) w.TrySetException(error);
+                continue;
+            }
+
             if (a.Result is null || !_waiters.Remove(a.Command.Key, out var waiting)) continue;
             var reply = Reply(a.Result);
             foreach (var w in waiting) w.TrySetResult(reply);
@@ -205,6 +213,9 @@ public sealed class LearnerGrain(
         Send(messages);
         if (append.Count > 0 || snapshot is not null) NotifyProposer();
     }
+
+    private static Commands.CommandRejectedException StaleRequest(string clientId, ulong requestId) =>
+        new(Commands.CommandRejectionCodes.StaleRequest, $"Request {requestId} of client {clientId} is older than its last executed request; it will never run.");
 
     private async Task<CommandReply> WaitAsync((string, ulong) key, TaskCompletionSource<CommandReply> waiter)
     {
