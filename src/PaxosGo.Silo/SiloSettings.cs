@@ -35,6 +35,8 @@ namespace PaxosGo.Silo;
 /// node's own identity, so a missing or wrong key file is reported first.
 /// </param>
 /// <param name="MaxCommandBytes">The largest command payload the node accepts, or null for the library default.</param>
+/// <param name="MaxSessions">The most client sessions the node holds, or null for the library default.</param>
+/// <param name="SessionIdleTimeout">How long an unused client session lives, or null for the library default.</param>
 internal sealed record SiloSettings(
     string Node,
     string KeyFile,
@@ -46,7 +48,9 @@ internal sealed record SiloSettings(
     string Container,
     bool ListenOnAnyAddress,
     string? AdminPublicKey,
-    int? MaxCommandBytes)
+    int? MaxCommandBytes,
+    int? MaxSessions = null,
+    TimeSpan? SessionIdleTimeout = null)
 {
     /// <summary>Length of <see cref="AdminPublicKey"/>: 32 bytes in hex.</summary>
     public const int AdminPublicKeyLength = 64;
@@ -73,7 +77,9 @@ internal sealed record SiloSettings(
             Optional(section, "Container") ?? DefaultContainer,
             ReadBool(section, "ListenOnAnyAddress"),
             Optional(section, "AdminPublicKey"),
-            ReadPositiveInt(section, "MaxCommandBytes"));
+            ReadPositiveInt(section, "MaxCommandBytes", "bytes"),
+            ReadPositiveInt(section, "MaxSessions", "sessions"),
+            ReadPositiveTimeSpan(section, "SessionIdleTimeout"));
     }
 
     /// <summary>Checks that <see cref="AdminPublicKey"/> is set and is 64 hex characters.</summary>
@@ -104,6 +110,16 @@ internal sealed record SiloSettings(
         if (MaxCommandBytes is { } maxCommandBytes)
         {
             options.MaxCommandBytes = maxCommandBytes;
+        }
+
+        if (MaxSessions is { } maxSessions)
+        {
+            options.MaxSessions = maxSessions;
+        }
+
+        if (SessionIdleTimeout is { } idle)
+        {
+            options.SessionIdleTimeout = idle;
         }
 
         if (Applications is null)
@@ -141,7 +157,7 @@ internal sealed record SiloSettings(
             : throw new StartupException($"{section.Path}:{key} must be true or false, not '{value}'");
     }
 
-    private static int? ReadPositiveInt(IConfigurationSection section, string key)
+    private static int? ReadPositiveInt(IConfigurationSection section, string key, string unit)
     {
         var value = Optional(section, key);
         if (value is null)
@@ -151,7 +167,20 @@ internal sealed record SiloSettings(
 
         return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var result) && result > 0
             ? result
-            : throw new StartupException($"{section.Path}:{key} must be a positive whole number of bytes, not '{value}'");
+            : throw new StartupException($"{section.Path}:{key} must be a positive whole number of {unit}, not '{value}'");
+    }
+
+    private static TimeSpan? ReadPositiveTimeSpan(IConfigurationSection section, string key)
+    {
+        var value = Optional(section, key);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return TimeSpan.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var result) && result > TimeSpan.Zero
+            ? result
+            : throw new StartupException($"{section.Path}:{key} must be a positive duration such as 00:30:00 (hh:mm:ss), not '{value}'");
     }
 
     /// <summary>A malformed key for the error line: its length and, when short, the value itself (it is public).</summary>

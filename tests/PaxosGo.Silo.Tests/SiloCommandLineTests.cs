@@ -102,6 +102,20 @@ public sealed class SiloCommandLineTests : IDisposable
         Assert.Contains("node-b", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Run_WithABadSessionSetting_SaysWhatTheSettingMustBe()
+    {
+        string mesh = MakeMesh();
+        string key = Path.Combine(_dir, "node-a.key");
+        var (code, _, stderr) = Run("run", "--PaxosGo:Node=node-a", $"--PaxosGo:KeyFile={key}", $"--PaxosGo:MeshFile={mesh}", "--PaxosGo:SessionIdleTimeout=-00:05:00");
+        Assert.Equal(2, code);
+        Assert.Contains("PaxosGo:SessionIdleTimeout must be a positive duration", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = Run("run", "--PaxosGo:Node=node-a", $"--PaxosGo:KeyFile={key}", $"--PaxosGo:MeshFile={mesh}", "--PaxosGo:MaxSessions=0");
+        Assert.Equal(2, code);
+        Assert.Contains("PaxosGo:MaxSessions must be a positive whole number of sessions", stderr, StringComparison.Ordinal);
+    }
+
     private string MakeMesh()
     {
         string mesh = Path.Combine(_dir, "mesh.json");
