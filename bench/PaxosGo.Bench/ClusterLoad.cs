@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using PaxosGo.Client;
 using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Identity;
@@ -14,20 +15,21 @@ namespace PaxosGo.Bench;
 /// <summary>
 /// Closed-loop load against a running cluster (for example deploy/local-cluster.sh): C clients, each
 /// with one command in flight, through the Orleans gateways. Each client has a fresh key, made in
-/// memory and registered for the application with the administrator's key before the run; every
-/// command is signed (outside the timed part). Every reply's <c>state</c> is checked to be unique and
-/// increasing per client.
+/// memory and registered for the application with the administrator's key before the run. Each
+/// client is a <c>PaxosGoClient</c>: with <c>--auth session</c> (default) it opens a session (one
+/// signed handshake) and MACs every command; with <c>--auth signed</c> it signs every command. Every
+/// reply's <c>state</c> is checked to be unique and increasing per client.
 /// </summary>
 internal static class ClusterLoad
 {
     public static async Task<object> RunAsync(
-        string storage, string clusterId, string serviceId, string application, string adminKeyFile, int clients, TimeSpan warmup, TimeSpan duration)
+        string storage, string clusterId, string serviceId, string application, string adminKeyFile, int clients, TimeSpan warmup, TimeSpan duration, bool sessions)
     {
         using var adminKey = NodeKey.Load(adminKeyFile);
         var keys = Enumerable.Range(0, clients).Select(_ => NodeKey.Generate()).ToArray();
         try
         {
-            return await RunAsync(storage, clusterId, serviceId, application, adminKey, keys, warmup, duration);
+            return await RunAsync(storage, clusterId, serviceId, application, adminKey, keys, warmup, duration, sessions);
         }
         finally
         {
@@ -36,7 +38,7 @@ internal static class ClusterLoad
     }
 
     private static async Task<object> RunAsync(
-        string storage, string clusterId, string serviceId, string application, NodeKey adminKey, NodeKey[] keys, TimeSpan warmup, TimeSpan duration)
+        string storage, string clusterId, string serviceId, string application, NodeKey adminKey, NodeKey[] keys, TimeSpan warmup, TimeSpan duration, bool sessions)
     {
         int clients = keys.Length;
         using var host = new HostBuilder()
@@ -68,38 +70,35 @@ internal static class ClusterLoad
         {
             latencies[c] = new List<double>();
             seen[c] = new HashSet<ulong>();
-            ulong request = 0, lastState = 0;
-            var signer = new CommandSigner(keys[c]);
+            ulong lastState = 0;
+            using var client = new PaxosGoClient(grains, application, new CommandSigner(keys[c]), firstRequestId: 1, new PaxosGoClientOptions { UseSessions = sessions });
             var payload = new byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(payload, 1);
             while (Interlocked.Read(ref stopping) == 0)
             {
-                var command = signer.Sign(application, ++request, payload);
                 long start = Stopwatch.GetTimestamp();
-                while (true)
+                try
                 {
-                    try
+                    // The client retries the same request id on failures and timeouts.
+                    var reply = await client.SubmitAsync(payload);
+                    if (reply.State <= lastState || !seen[c].Add(reply.State))
                     {
-                        var reply = await app.Submit(command);
-                        if (reply.State <= lastState || !seen[c].Add(reply.State))
-                        {
-                            throw new InvalidOperationException($"client {c}: state {reply.State} after {lastState}");
-                        }
+                        throw new InvalidOperationException($"client {c}: state {reply.State} after {lastState}");
+                    }
 
-                        lastState = reply.State;
-                        break;
-                    }
-                    catch (CommandRejectedException e)
-                    {
-                        // Retrying cannot help: stop the run and report it.
-                        Interlocked.CompareExchange(ref rejected, e, null);
-                        Interlocked.Exchange(ref stopping, 1);
-                        return;
-                    }
-                    catch (Exception) when (Interlocked.Read(ref stopping) == 0)
-                    {
-                        Interlocked.Increment(ref errors); // retried with the same request id
-                    }
+                    lastState = reply.State;
+                }
+                catch (CommandRejectedException e)
+                {
+                    // Retrying cannot help: stop the run and report it.
+                    Interlocked.CompareExchange(ref rejected, e, null);
+                    Interlocked.Exchange(ref stopping, 1);
+                    return;
+                }
+                catch (TimeoutException)
+                {
+                    Interlocked.Increment(ref errors);
+                    return;
                 }
 
                 if (Interlocked.Read(ref measuring) == 1) latencies[c].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
@@ -126,6 +125,7 @@ internal static class ClusterLoad
         {
             bench = "cluster",
             application,
+            auth = sessions ? "session" : "signed",
             clients,
             seconds = Math.Round(seconds, 1),
             ops = all.Length,
