@@ -75,6 +75,11 @@ internal static class StateCommand
         {
             return (false, $"unreachable: no answer within {PerNode.TotalSeconds:0} s");
         }
+        catch (UnknownApplicationException e)
+        {
+            // The node answered: the cluster does not run this application (exit code 1, not 'unreachable').
+            throw new CliException(e.Message, e);
+        }
         catch (Exception e) when (!cancellation.IsCancellationRequested)
         {
             return (false, "unreachable: " + ErrorText.Describe(e));

@@ -190,6 +190,11 @@ internal sealed record NodeStatus(string Node, LearnerStatusReport? Learner, Pro
         {
             return (null, string.Create(CultureInfo.InvariantCulture, $"no answer within {PerNode.TotalSeconds:0} s"));
         }
+        catch (UnknownApplicationException e)
+        {
+            // The node answered: the cluster does not run this application (exit code 1, not 'down').
+            throw new CliException(e.Message, e);
+        }
         catch (Exception e) when (!cancellation.IsCancellationRequested)
         {
             return (null, ErrorText.Describe(e));

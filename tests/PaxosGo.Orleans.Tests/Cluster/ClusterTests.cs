@@ -101,7 +101,7 @@ public sealed class ClusterTests(AzuriteFixture azurite)
         string container = "paxosgo-" + Guid.NewGuid().ToString("N")[..16];
         var acknowledged = new List<ulong>();
         PaxosGo.Orleans.Commands.CommandSigner client;
-        await using (var first = await PaxosTestCluster.StartAsync(azurite.ConnectionString, container: container))
+        await using (var first = await PaxosTestCluster.StartAsync(azurite.ConnectionString, container: container, keepDirectory: true))
         {
             directory = first.Directory;
             client = await first.RegisterClientAsync(Patience);

@@ -30,6 +30,8 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
 
     public NodeKey AdminKey { get; }
 
+    private bool _keepDirectory;
+
     /// <summary>Signs administrative commands.</summary>
     public CommandSigner Admin { get; }
 
@@ -43,8 +45,11 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
 
     public IGrainFactory Grains => Cluster.Client;
 
-    /// <summary>Starts three silos. Reusing <paramref name="directory"/> and <paramref name="container"/> restarts the same cluster on the same storage.</summary>
-    public static async Task<PaxosTestCluster> StartAsync(string connectionString, string? directory = null, string? container = null)
+    /// <summary>
+    /// Starts three silos. Reusing <paramref name="directory"/> and <paramref name="container"/> restarts the
+    /// same cluster on the same storage. The directory (keys, mesh) is deleted on dispose unless <paramref name="keepDirectory"/>.
+    /// </summary>
+    public static async Task<PaxosTestCluster> StartAsync(string connectionString, string? directory = null, string? container = null, bool keepDirectory = false)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "paxosgo-test-" + Guid.NewGuid().ToString("N")[..12]);
         container ??= "paxosgo-" + Guid.NewGuid().ToString("N")[..16];
@@ -64,7 +69,7 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        return new PaxosTestCluster(cluster, directory);
+        return new PaxosTestCluster(cluster, directory) { _keepDirectory = keepDirectory };
     }
 
     /// <summary>The mesh node a TestCluster silo plays: Primary is node-a, Secondary_1 node-b, Secondary_2 node-c.</summary>
@@ -200,6 +205,7 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
         finally
         {
             await Cluster.DisposeAsync();
+            if (!_keepDirectory && System.IO.Directory.Exists(Directory)) System.IO.Directory.Delete(Directory, recursive: true);
         }
     }
 

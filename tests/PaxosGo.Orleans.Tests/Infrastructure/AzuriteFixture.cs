@@ -12,6 +12,9 @@ namespace PaxosGo.Orleans.Tests.Infrastructure;
 /// is used as is and left running; otherwise <c>azurite/azurite.sh start</c> starts one with a
 /// temporary data folder, and <see cref="Dispose"/> stops it again (<c>azurite.sh stop DATA_DIR</c>,
 /// which leaves alone an Azurite someone else started meanwhile) and deletes the folder.
+/// Test processes run in parallel (every test project of <c>dotnet test</c>) and share the one Azurite:
+/// each fixture holds a shared lock on <see cref="UsersLockPath"/> while it uses Azurite, and the one that
+/// started it stops it only once it can lock that file exclusively, when no other fixture uses it.
 /// </summary>
 public sealed class AzuriteFixture : IDisposable
 {
@@ -21,6 +24,14 @@ public sealed class AzuriteFixture : IDisposable
     // The first start may run `npm ci` (about 25 s on a warm cache, longer on a cold one).
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromMinutes(1);
+
+    // How long the fixture that started Azurite waits for the other users to finish before it leaves Azurite running.
+    private static readonly TimeSpan OtherUsersTimeout = TimeSpan.FromMinutes(20);
+
+    /// <summary>The file every fixture on this machine holds a shared lock (flock) on while it uses Azurite.</summary>
+    private static readonly string UsersLockPath = Path.Combine(Path.GetTempPath(), $"paxosgo-azurite-{Host}-{Ports[0]}.users");
+
+    private FileStream? _usersLock;
 
     private readonly string? _repositoryRoot;
     private readonly string? _dataDirectory;
@@ -33,6 +44,9 @@ public sealed class AzuriteFixture : IDisposable
 
     public AzuriteFixture()
     {
+        // Before looking at the ports: a fixture that is stopping Azurite holds the lock exclusively.
+        _usersLock = LockUsers(FileShare.ReadWrite, StartTimeout)
+            ?? throw new InvalidOperationException($"Could not lock {UsersLockPath} (shared) within {StartTimeout.TotalSeconds:0} s.");
         if (AllPortsOpen())
         {
             return;
@@ -48,6 +62,7 @@ public sealed class AzuriteFixture : IDisposable
             // an Azurite it launched may still be running.
             TryStop();
             TryDeleteDataDirectory();
+            _usersLock.Dispose();
             throw new InvalidOperationException(
                 $"Could not start Azurite with 'bash azurite/azurite.sh start {_dataDirectory}' " +
                 $"in {_repositoryRoot} ({DescribeExit(exitCode)}). Output:{Environment.NewLine}{output}");
@@ -62,8 +77,44 @@ public sealed class AzuriteFixture : IDisposable
         }
 
         _disposed = true;
-        TryStop();
+        _usersLock?.Dispose();
+        _usersLock = null;
+        if (_dataDirectory is not null)
+        {
+            // Stop only once no other fixture uses this Azurite any more.
+            using var alone = LockUsers(FileShare.None, OtherUsersTimeout);
+            if (alone is null)
+            {
+                Console.Error.WriteLine(
+                    $"AzuriteFixture: other test processes still use Azurite after {OtherUsersTimeout.TotalMinutes:0} min; leaving it running.");
+                return;
+            }
+
+            TryStop();
+        }
+
         TryDeleteDataDirectory();
+    }
+
+    /// <summary>Opens <see cref="UsersLockPath"/> with <paramref name="share"/> (ReadWrite: a shared lock, None: an exclusive one), retrying until <paramref name="timeout"/>; null if it could not.</summary>
+    private static FileStream? LockUsers(FileShare share, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(UsersLockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, share);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(TimeSpan.FromMilliseconds(500));
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
     }
 
     private void TryStop()
