@@ -15,17 +15,21 @@ internal static class StateCommand
     {
         var app = new Option<string>("--app") { Description = "The application.", DefaultValueFactory = _ => "counter" };
         var mesh = new Option<string>("--mesh") { Description = "The mesh file (lists the nodes).", Required = true };
+        var linearizable = new Option<bool>("--linearizable")
+        {
+            Description = "Each node first passes a read barrier through Paxos, so its answer reflects every command acknowledged before the read started.",
+        };
         var command = new Command(
             "state",
             "Print every node's replica: <node>  state=<n>  next-slot=<slot>  digest=<first 8 hex>, or '<node>  unreachable: <reason>'. Exit code 3 when a node did not answer.")
         {
-            app, mesh,
+            app, mesh, linearizable,
         };
-        command.SetAction((parse, cancellation) => RunAsync(connection.Read(parse), parse.GetValue(app)!, parse.GetValue(mesh)!, cancellation));
+        command.SetAction((parse, cancellation) => RunAsync(connection.Read(parse), parse.GetValue(app)!, parse.GetValue(mesh)!, parse.GetValue(linearizable), cancellation));
         return command;
     }
 
-    private static async Task<int> RunAsync(ClusterAddress address, string app, string meshFile, CancellationToken cancellation)
+    private static async Task<int> RunAsync(ClusterAddress address, string app, string meshFile, bool linearizable, CancellationToken cancellation)
     {
         if (!GrainKeys.IsValidName(app))
         {
@@ -46,7 +50,7 @@ internal static class StateCommand
         {
             await using var connection = await ClusterConnection.ConnectAsync(address, DateTime.UtcNow + ConnectTimeout, cancellation).ConfigureAwait(false);
             var names = mesh.Nodes.Select(n => n.Name).Order(StringComparer.Ordinal).ToArray();
-            var lines = await Task.WhenAll(names.Select(name => AskAsync(connection.Client, app, name, cancellation))).ConfigureAwait(false);
+            var lines = await Task.WhenAll(names.Select(name => AskAsync(connection.Client, app, name, linearizable, cancellation))).ConfigureAwait(false);
             var width = names.Max(n => n.Length);
             var reachable = true;
             for (var i = 0; i < names.Length; i++)
@@ -63,11 +67,12 @@ internal static class StateCommand
         }
     }
 
-    private static async Task<(bool Reachable, string Text)> AskAsync(IClusterClient client, string app, string node, CancellationToken cancellation)
+    private static async Task<(bool Reachable, string Text)> AskAsync(IClusterClient client, string app, string node, bool linearizable, CancellationToken cancellation)
     {
         try
         {
-            var status = await client.GetGrain<ILearnerGrain>(GrainKeys.For(app, node)).GetStatus().WaitAsync(PerNode, cancellation).ConfigureAwait(false);
+            var learner = client.GetGrain<ILearnerGrain>(GrainKeys.For(app, node));
+            var status = await (linearizable ? learner.ReadLinearizable() : learner.GetStatus()).WaitAsync(PerNode, cancellation).ConfigureAwait(false);
             var digest = status.Digest.Length > 8 ? status.Digest[..8] : status.Digest;
             return (true, $"state={status.State}  next-slot={status.NextSlot}  digest={digest}");
         }

@@ -67,6 +67,18 @@ public sealed partial class ClusterCommandTests : IClassFixture<LocalCluster>
     }
 
     [Fact]
+    public async Task StateLinearizable_RightAfterASubmit_ShowsItOnEveryNodeWithoutWaiting()
+    {
+        var reply = await SubmitAsync(_cluster.ClientKey, _cluster.NextRequestId(), add: 1);
+
+        // No polling: each node's answer comes after a read barrier, so it includes the acknowledged command.
+        var states = await ReadStatesAsync(linearizable: true);
+
+        Assert.Equal(3, states.Count);
+        Assert.All(states.Values, state => Assert.True(state >= reply.State, $"state {state} is older than the acknowledged {reply.State}"));
+    }
+
+    [Fact]
     public async Task Submit_WithAnUnregisteredKey_IsRejectedWithOneLine_AndChangesNoNode()
     {
         var key = Path.Combine(_cluster.Directory, "unregistered.key");
@@ -203,9 +215,11 @@ public sealed partial class ClusterCommandTests : IClassFixture<LocalCluster>
     }
 
     /// <summary>Every node's <c>state</c>, from <c>paxosgo state</c> (which must answer for every node).</summary>
-    private async Task<Dictionary<string, ulong>> ReadStatesAsync()
+    private async Task<Dictionary<string, ulong>> ReadStatesAsync(bool linearizable = false)
     {
-        var result = await CliOnClusterAsync("state", "--app", App, "--mesh", _cluster.MeshFile);
+        var result = linearizable
+            ? await CliOnClusterAsync("state", "--app", App, "--mesh", _cluster.MeshFile, "--linearizable")
+            : await CliOnClusterAsync("state", "--app", App, "--mesh", _cluster.MeshFile);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Empty(result.Stderr);
         var states = new Dictionary<string, ulong>(StringComparer.Ordinal);
