@@ -272,8 +272,9 @@ done
 
 for i in "${!NODES[@]}"; do
     node="${NODES[$i]}"
-    # From deploy/.local, so a paxosgo.json in the caller's directory is not picked up.
-    (cd "$LOCAL" && exec setsid dotnet "$SILO_DLL" run \
+    # From deploy/.local, so a paxosgo.json in the caller's directory is not picked up. Workstation
+    # GC: three silos share this machine's cores (a silo alone on its machine keeps server GC).
+    (cd "$LOCAL" && export DOTNET_gcServer=0 && exec setsid dotnet "$SILO_DLL" run \
         --PaxosGo:Node="$node" \
         --PaxosGo:KeyFile="$KEYS/$node.key" \
         --PaxosGo:MeshFile="$MESH" \

@@ -73,7 +73,13 @@ internal static class RunCommand
         string where;
         try
         {
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Environment.CurrentDirectory });
+            // No configuration reload: the default appsettings sources would watch the whole working
+            // directory tree (recursively), and every storage or log write below it would cost CPU.
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+            {
+                ContentRootPath = Environment.CurrentDirectory,
+                Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            });
             builder.Configuration.Sources.Clear();
             AddConfiguration(builder.Configuration, configFile, settingArguments);
             var settings = SiloSettings.Read(builder.Configuration);
