@@ -163,11 +163,6 @@ public sealed class LearnerGrain(
             if (step.Applied is not null) applied.AddRange(step.Applied);
         }
 
-        // Answer clients now, before our own log write: every applied value is chosen, so it is
-        // already durable on a majority of acceptors, which keep it until a majority of learners
-        // report (after their writes) that they hold it. A crash here loses nothing acknowledged.
-        Answer(applied);
-
         long start = Stopwatch.GetTimestamp();
         if (snapshot is not null)
         {
@@ -188,13 +183,7 @@ public sealed class LearnerGrain(
             Metrics.SlotsApplied.Add(append.Count);
         }
 
-        // Durable: now talk to peers (our LearnerStatus lets acceptors drop votes) and tell our proposer.
-        Send(messages);
-        if (append.Count > 0 || snapshot is not null) NotifyProposer();
-    }
-
-    private void Answer(List<AppliedCommand> applied)
-    {
+        // Durable: now answer clients, talk to peers and tell our proposer.
         foreach (var a in applied)
         {
             if (a.Outcome == ApplyOutcome.Executed) Metrics.CommandsExecuted.Add(1);
@@ -220,6 +209,9 @@ public sealed class LearnerGrain(
             var reply = Reply(a.Result);
             foreach (var w in waiting) w.TrySetResult(reply);
         }
+
+        Send(messages);
+        if (append.Count > 0 || snapshot is not null) NotifyProposer();
     }
 
     private static Commands.CommandRejectedException StaleRequest(string clientId, ulong requestId) =>
