@@ -49,6 +49,8 @@ public sealed class LearnerGrain(
 {
     private readonly Dictionary<(string, ulong), List<TaskCompletionSource<CommandReply>>> _waiters = new();
     private readonly List<LogEntry> _tail = new(); // what the saved log holds: entries since the saved snapshot
+    private readonly List<(TaskCompletionSource<CommandReply> Waiter, CommandReply Reply)> _afterWrite = new();
+    private bool _writing; // the pump is saving a batch the replica has already applied in memory
     private Learner? _learner;
 
     /// <inheritdoc />
@@ -77,7 +79,12 @@ public sealed class LearnerGrain(
     {
         if (_learner!.Replica.TryGetCachedResult(clientId, requestId, out var cached))
         {
-            return Task.FromResult(Reply(cached!));
+            if (!_writing) return Task.FromResult(Reply(cached!));
+            // Applied in memory but maybe not yet saved: answer once the write in progress is done,
+            // never before (an answer must not run ahead of this learner's durable log).
+            var afterWrite = new TaskCompletionSource<CommandReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _afterWrite.Add((afterWrite, Reply(cached!)));
+            return afterWrite.Task;
         }
 
         if (_learner.Replica.IsStale(clientId, requestId))
@@ -164,6 +171,7 @@ public sealed class LearnerGrain(
         }
 
         long start = Stopwatch.GetTimestamp();
+        _writing = append.Count > 0 || snapshot is not null;
         if (snapshot is not null)
         {
             // Snapshot first: a crash between the two writes leaves the new snapshot and the old log,
@@ -184,6 +192,9 @@ public sealed class LearnerGrain(
         }
 
         // Durable: now answer clients, talk to peers and tell our proposer.
+        _writing = false;
+        foreach (var (waiter, reply) in _afterWrite) waiter.TrySetResult(reply);
+        _afterWrite.Clear();
         foreach (var a in applied)
         {
             if (a.Outcome == ApplyOutcome.Executed) Metrics.CommandsExecuted.Add(1);
