@@ -11,6 +11,9 @@ public sealed record AcceptorState(Ballot Promised, ulong TruncatedBelow, Immuta
 {
     /// <summary>A fresh acceptor: nothing promised, nothing accepted.</summary>
     public static readonly AcceptorState Initial = new(Ballot.Zero, 0, ImmutableSortedDictionary<ulong, AcceptedEntry>.Empty);
+
+    /// <summary>One past the highest slot this acceptor holds a vote for (0 when it holds none).</summary>
+    public ulong VotedBelow => Accepted.IsEmpty ? 0 : Accepted.Keys.Max() + 1;
 }
 
 /// <summary>What an acceptor's step asks of its host: save <see cref="Persist"/> (when set), then send <see cref="Messages"/>.</summary>

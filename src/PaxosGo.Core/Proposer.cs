@@ -103,6 +103,7 @@ public sealed class Proposer
     private ulong _nextSlot;
     private ulong _chosenBelow;   // every slot below is chosen (as far as this proposer knows)
     private ulong _learnedBelow;  // every slot below is applied by this node's learner
+    private ulong _votedBelow;    // this node's acceptor holds a vote for a slot just below this one
     private ulong _stableBelow;   // every slot below is applied durably by a majority of learners
     private long _now;
     private long _lastPrepareSent;
@@ -174,6 +175,18 @@ public sealed class Proposer
         }
 
         return fx.ToStep();
+    }
+
+    /// <summary>
+    /// This node's acceptor holds votes up to slot <paramref name="votedBelow"/> - 1 (durably). While
+    /// its learner has not applied them and no leader is alive, this follower stands for election
+    /// even with no command of its own: a vote above the learned frontier may be a chosen value that
+    /// a client was already told about, and only a leader's recovery finishes it.
+    /// </summary>
+    public ProposerStep NoteVoted(ulong votedBelow)
+    {
+        if (votedBelow > _votedBelow) _votedBelow = votedBelow;
+        return new Effects().ToStep();
     }
 
     /// <summary>A client command arrives at this node.</summary>
@@ -357,7 +370,7 @@ public sealed class Proposer
 
                 break;
             default:
-                if (_pending.Count == 0) break;
+                if (_pending.Count == 0 && _votedBelow <= _learnedBelow) break; // nothing unfinished here
                 if (LeaderIsAlive()) ForwardPending(fx);
                 else if (now >= _electionDeadline) StartElection(fx);
                 break;

@@ -29,6 +29,12 @@ public sealed record SimConfig
 
     /// <summary>Chance that an acceptor crashes right after it made a promise durable and sent it (an adversarial moment).</summary>
     public double CrashAfterPromiseRate { get; init; }
+
+    /// <summary>
+    /// Chance that a node crashes after its learner answered clients but before the learner's write
+    /// (the learner grain answers first: what it applied is chosen, so durable on a majority of acceptors).
+    /// </summary>
+    public double CrashBeforeLearnerWriteRate { get; init; }
     public double PartitionRate { get; init; }
     public int MaxPartitionTime { get; init; } = 200;
     public long ClientRetryTicks { get; init; } = 80;
@@ -91,6 +97,7 @@ public sealed record SimConfig
             Proposer = proposer,
             Learner = learner,
             Bugs = bugs ?? PlantedBugs.None,
+            CrashBeforeLearnerWriteRate = harsh ? r.NextDouble() * 0.2 : 0, // drawn last: earlier fields keep their values per seed
         };
     }
 }

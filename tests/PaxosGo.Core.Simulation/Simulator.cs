@@ -113,6 +113,7 @@ public sealed class Simulator
         node.AppliedCount = node.Learner.NextSlot;
         Log($"{node.Id} starts: promised {node.AcceptorState.Promised}, next slot {node.Learner.NextSlot}");
         ApplyProposer(node, node.Proposer.NoteLearned(node.Learner.NextSlot));
+        ApplyProposer(node, node.Proposer.NoteVoted(node.AcceptorState.VotedBelow));
     }
 
     private void Crash(SimNode node)
@@ -188,6 +189,7 @@ public sealed class Simulator
         }
 
         Send(node, step.Messages);
+        if (step.Persist is { } saved && node.Up) ApplyProposer(node, node.Proposer!.NoteVoted(saved.VotedBelow));
     }
 
     private void ApplyProposer(SimNode node, ProposerStep step)
@@ -198,6 +200,26 @@ public sealed class Simulator
 
     private void ApplyLearner(SimNode node, LearnerStep step)
     {
+        // Clients hear of applied commands before the learner's own write, as the learner grain
+        // answers them: every applied value is chosen, so already durable on a majority of acceptors.
+        foreach (var applied in step.Applied)
+        {
+            if (applied.Result is { } result && node.PendingReplies.Remove(applied.Command.Key, out int client))
+            {
+                Transmit(new ClientReply(client, applied.Command.RequestId, result), loss: true);
+            }
+        }
+
+        bool writes = step.Append.Count > 0 || step.SaveSnapshot is not null || step.Installed is not null;
+        if (_faults && writes && _c.CrashBeforeLearnerWriteRate > 0 && _r.NextDouble() < _c.CrashBeforeLearnerWriteRate)
+        {
+            // Nothing of this step became durable: the node restarts from its previous snapshot and log.
+            Log($"{node.Id} crashes after answering, before its learner write");
+            Crash(node);
+            Enqueue(_now + _r.Next(1, _c.MaxDowntime + 1), new Restart(node.Id.Value));
+            return;
+        }
+
         if (step.Installed is { } installed) node.AppliedCount = installed.NextSlot;
         if (step.SaveSnapshot is { } snapshot)
         {
@@ -235,15 +257,6 @@ public sealed class Simulator
             }
 
             if (entry.Slot >= (node.Snapshot?.NextSlot ?? 0)) node.Log.Add(entry);
-        }
-
-        // Only now, with the applied entries durable, may clients hear of them.
-        foreach (var applied in step.Applied)
-        {
-            if (applied.Result is { } result && node.PendingReplies.Remove(applied.Command.Key, out int client))
-            {
-                Transmit(new ClientReply(client, applied.Command.RequestId, result), loss: true);
-            }
         }
 
         Send(node, step.Messages);
@@ -408,7 +421,9 @@ public sealed class Simulator
     {
         if (_nodes.Any(n => !n.Up)) return false;
         ulong next = _nodes[0].Learner!.NextSlot;
-        return _nodes.All(n => n.Learner!.NextSlot == next);
+        // Every chosen slot is learned everywhere: a chosen value may already have been acknowledged.
+        ulong chosenBelow = _chosen.Count == 0 ? 0 : _chosen.Keys.Max() + 1;
+        return next >= chosenBelow && _nodes.All(n => n.Learner!.NextSlot == next);
     }
 
     private void FinalChecks()

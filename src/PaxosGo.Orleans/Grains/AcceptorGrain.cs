@@ -29,6 +29,7 @@ public sealed class AcceptorGrain(
     : ProtocolGrain(node, logger), IAcceptorGrain
 {
     private Acceptor? _acceptor;
+    private ulong _notifiedVotedBelow;
 
     /// <inheritdoc />
     protected override Role Role => Role.Acceptor;
@@ -42,6 +43,7 @@ public sealed class AcceptorGrain(
             : AcceptorState.Initial;
         var learners = Node.Options.AcceptorsNotifyLearners ? Node.NodeIds : null;
         _acceptor = new Acceptor(Node.Self, state, learners);
+        NoteVoted(state);
     }
 
     /// <inheritdoc />
@@ -80,5 +82,23 @@ public sealed class AcceptorGrain(
         }
 
         Send(messages);
+        if (persist is not null) NoteVoted(persist);
+    }
+
+    /// <summary>
+    /// Tells this node's proposer how far our durable votes reach: with votes its learner has not
+    /// applied and no leader alive, it stands for election so that a leader recovers those slots.
+    /// </summary>
+    private void NoteVoted(AcceptorState state)
+    {
+        ulong votedBelow = state.VotedBelow;
+        if (votedBelow <= _notifiedVotedBelow) return;
+        _notifiedVotedBelow = votedBelow;
+        var proposer = GrainFactory.GetGrain<IProposerGrain>(GrainKeys.For(Application, Node.Identity.Name));
+        _ = proposer.NoteVoted(votedBelow).ContinueWith(
+            t => Log.NotDelivered(Logger, t.Exception, Application, typeof(AcceptorState), Role.Proposer, Node.Self.Value),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Current);
     }
 }

@@ -40,6 +40,10 @@ public interface IProposerGrain : IProtocolGrain
     [AlwaysInterleave, InternalOnly]
     Task NoteLearned(ulong nextSlot);
 
+    /// <summary>This node's acceptor durably holds votes for slots below <paramref name="votedBelow"/>.</summary>
+    [AlwaysInterleave, InternalOnly]
+    Task NoteVoted(ulong votedBelow);
+
     /// <summary>Standing, ballot, leader and progress.</summary>
     [AlwaysInterleave]
     Task<ProposerStatus> GetStatus();

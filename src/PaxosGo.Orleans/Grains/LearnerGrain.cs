@@ -49,8 +49,6 @@ public sealed class LearnerGrain(
 {
     private readonly Dictionary<(string, ulong), List<TaskCompletionSource<CommandReply>>> _waiters = new();
     private readonly List<LogEntry> _tail = new(); // what the saved log holds: entries since the saved snapshot
-    private readonly List<(TaskCompletionSource<CommandReply> Waiter, CommandReply Reply)> _afterWrite = new();
-    private bool _writing; // the pump is saving a batch the replica has already applied in memory
     private Learner? _learner;
 
     /// <inheritdoc />
@@ -79,12 +77,7 @@ public sealed class LearnerGrain(
     {
         if (_learner!.Replica.TryGetCachedResult(clientId, requestId, out var cached))
         {
-            if (!_writing) return Task.FromResult(Reply(cached!));
-            // Applied in memory but maybe not yet saved: answer once the write in progress is done,
-            // never before (an answer must not run ahead of this learner's durable log).
-            var afterWrite = new TaskCompletionSource<CommandReply>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _afterWrite.Add((afterWrite, Reply(cached!)));
-            return afterWrite.Task;
+            return Task.FromResult(Reply(cached!));
         }
 
         if (_learner.Replica.IsStale(clientId, requestId))
@@ -170,8 +163,12 @@ public sealed class LearnerGrain(
             if (step.Applied is not null) applied.AddRange(step.Applied);
         }
 
+        // Answer clients now, before our own log write: every applied value is chosen, so it is
+        // already durable on a majority of acceptors, which keep it until a majority of learners
+        // report (after their writes) that they hold it. A crash here loses nothing acknowledged.
+        Answer(applied);
+
         long start = Stopwatch.GetTimestamp();
-        _writing = append.Count > 0 || snapshot is not null;
         if (snapshot is not null)
         {
             // Snapshot first: a crash between the two writes leaves the new snapshot and the old log,
@@ -191,10 +188,13 @@ public sealed class LearnerGrain(
             Metrics.SlotsApplied.Add(append.Count);
         }
 
-        // Durable: now answer clients, talk to peers and tell our proposer.
-        _writing = false;
-        foreach (var (waiter, reply) in _afterWrite) waiter.TrySetResult(reply);
-        _afterWrite.Clear();
+        // Durable: now talk to peers (our LearnerStatus lets acceptors drop votes) and tell our proposer.
+        Send(messages);
+        if (append.Count > 0 || snapshot is not null) NotifyProposer();
+    }
+
+    private void Answer(List<AppliedCommand> applied)
+    {
         foreach (var a in applied)
         {
             if (a.Outcome == ApplyOutcome.Executed) Metrics.CommandsExecuted.Add(1);
@@ -220,9 +220,6 @@ public sealed class LearnerGrain(
             var reply = Reply(a.Result);
             foreach (var w in waiting) w.TrySetResult(reply);
         }
-
-        Send(messages);
-        if (append.Count > 0 || snapshot is not null) NotifyProposer();
     }
 
     private static Commands.CommandRejectedException StaleRequest(string clientId, ulong requestId) =>

@@ -68,6 +68,13 @@ public sealed class ProposerGrain(
     }
 
     /// <inheritdoc />
+    public Task NoteVoted(ulong votedBelow)
+    {
+        Enqueue(new VotedInput(votedBelow));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<ProposerStatus> GetStatus()
     {
         var p = _proposer!;
@@ -89,6 +96,7 @@ public sealed class ProposerGrain(
                 TickInput => p.Tick(Now),
                 Command command => p.Submit(command),
                 LearnedInput learned => p.NoteLearned(learned.NextSlot),
+                VotedInput voted => p.NoteVoted(voted.VotedBelow),
                 Promise m => p.Handle(m),
                 Accepted m => p.Handle(m),
                 Nack m => p.Handle(m),
@@ -113,4 +121,6 @@ public sealed class ProposerGrain(
     }
 
     private sealed record LearnedInput(ulong NextSlot);
+
+    private sealed record VotedInput(ulong VotedBelow);
 }

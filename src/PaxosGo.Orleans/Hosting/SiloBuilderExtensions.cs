@@ -78,6 +78,7 @@ public static class SiloBuilderExtensions
                 try
                 {
                     await grains.GetGrain<IProposerGrain>(key).GetStatus();
+                    await grains.GetGrain<IAcceptorGrain>(key).GetStatus(); // tells the proposer of votes its learner may lack
                     await grains.GetGrain<ILearnerGrain>(key).GetStatus();
                     Log.ApplicationStarted(logger, node.Identity.Name, application);
                     break;

@@ -56,6 +56,34 @@ public class ProposerTests
     }
 
     [Fact]
+    public void Follower_WithALocalVoteItsLearnerHasNotApplied_AndNoLeader_StandsForElection()
+    {
+        var proposer = NewProposer();
+        proposer.NoteLearned(18);
+        proposer.NoteVoted(19); // the acceptor voted in slot 18; nobody leads; no command is waiting
+
+        var step = proposer.Tick(10_000);
+
+        Assert.Equal(ProposerRole.Candidate, proposer.Standing);
+        var prepares = Sent<Prepare>(step.Messages, Role.Acceptor);
+        Assert.Equal(Nodes, prepares.Select(p => p.To));
+        Assert.All(prepares, p => Assert.Equal(18UL, p.Message.FromSlot)); // recovery starts at the unlearned vote
+    }
+
+    [Fact]
+    public void Follower_WhoseLearnerHoldsEveryLocalVote_StaysIdleWithoutCommands()
+    {
+        var proposer = NewProposer();
+        proposer.NoteVoted(19);
+        proposer.NoteLearned(19);
+
+        var step = proposer.Tick(10_000);
+
+        Assert.Equal(ProposerRole.Follower, proposer.Standing);
+        Assert.Empty(step.Messages);
+    }
+
+    [Fact]
     public void Proposer_RestartedWithMaxRoundFive_UsesARoundAboveIt()
     {
         var proposer = NewProposer(durable: new ProposerState(5));
