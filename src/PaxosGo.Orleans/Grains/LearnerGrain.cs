@@ -165,7 +165,9 @@ public sealed class LearnerGrain(
 
         // Answer clients now, before our own log write: every applied value is chosen, so it is
         // already durable on a majority of acceptors, which keep it until a majority of learners
-        // report (after their writes) that they hold it. A crash here loses nothing acknowledged.
+        // report (after their writes) that they hold it. A crash here loses nothing acknowledged: if
+        // every learner crashed before its write, the proposers (told of their acceptors' votes by
+        // NoteVoted) elect a leader whose recovery re-proposes the slot.
         Answer(applied);
 
         long start = Stopwatch.GetTimestamp();
