@@ -304,7 +304,7 @@ say "all ${#NODES[@]} nodes answer"
 
 # --- demo ------------------------------------------------------------------------------------------
 # Registering a key that is already registered is harmless (it is still a command: state counts it).
-if ! reply="$(cli register --app "$APP" --admin-key "$ADMIN_KEY" --client-key "$CLIENT_KEY" 2>&1)"; then
+if ! reply="$(cli register --app "$APP" --mesh "$MESH" --admin-key "$ADMIN_KEY" --client-key "$CLIENT_KEY" 2>&1)"; then
     echo "$reply" >&2
     show_logs
     die "registering the demo client failed"
@@ -316,7 +316,7 @@ first=$(($(date +%s) * 10))
 say "submitting $COMMANDS commands to '$APP' as client ${CLIENT_ID:0:12}… (key $CLIENT_KEY)"
 for ((i = 1; i <= COMMANDS; i++)); do
     request=$((first + i))
-    if ! reply="$(cli submit --app "$APP" --key "$CLIENT_KEY" --request "$request" --add "$i" 2>&1)"; then
+    if ! reply="$(cli submit --app "$APP" --mesh "$MESH" --key "$CLIENT_KEY" --request "$request" --add "$i" 2>&1)"; then
         echo "$reply" >&2
         show_logs
         die "request $request was not committed"
@@ -347,12 +347,14 @@ fi
 
 cat <<EOF
 local-cluster: cluster running; press Ctrl-C to stop
-  try: dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID state --mesh $MESH
-       dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID submit --key $CLIENT_KEY --request \$((\$(date +%s) * 10)) --add 10
-  a client of your own (a key, registered for '$APP' with the administrator key; its request ids must increase):
+  try: dotnet $CLI_DLL state --mesh $MESH                (every node's replica, over its HTTP port)
+       dotnet $CLI_DLL status --mesh $MESH
+       dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID submit --mesh $MESH --key $CLIENT_KEY --request \$((\$(date +%s) * 10)) --add 10
+  a client of your own (a key, registered for '$APP' with the administrator key; its request ids must increase;
+  every Orleans connection is TLS, and a gateway accepts only registered clients' keys and the administrator's):
        dotnet $CLI_DLL keygen --out me.key
-       dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID register --app $APP --admin-key $ADMIN_KEY --client-key me.key
-       dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID submit --key me.key --request 1 --add 10
+       dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID register --app $APP --mesh $MESH --admin-key $ADMIN_KEY --client-key me.key
+       dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID submit --mesh $MESH --key me.key --request 1 --add 10
   logs: $LOGS/
 EOF
 while true; do

@@ -9,6 +9,7 @@ using PaxosGo.Client;
 using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Identity;
+using PaxosGo.Orleans.Transport;
 
 namespace PaxosGo.Bench;
 
@@ -23,13 +24,14 @@ namespace PaxosGo.Bench;
 internal static class ClusterLoad
 {
     public static async Task<object> RunAsync(
-        string storage, string clusterId, string serviceId, string application, string adminKeyFile, int clients, TimeSpan warmup, TimeSpan duration, bool sessions)
+        string storage, string clusterId, string serviceId, string application, string adminKeyFile, string meshFile, int clients, TimeSpan warmup, TimeSpan duration, bool sessions)
     {
         using var adminKey = NodeKey.Load(adminKeyFile);
+        var mesh = Mesh.Load(meshFile);
         var keys = Enumerable.Range(0, clients).Select(_ => NodeKey.Generate()).ToArray();
         try
         {
-            return await RunAsync(storage, clusterId, serviceId, application, adminKey, keys, warmup, duration, sessions);
+            return await RunAsync(storage, clusterId, serviceId, application, adminKey, mesh, keys, warmup, duration, sessions);
         }
         finally
         {
@@ -38,13 +40,16 @@ internal static class ClusterLoad
     }
 
     private static async Task<object> RunAsync(
-        string storage, string clusterId, string serviceId, string application, NodeKey adminKey, NodeKey[] keys, TimeSpan warmup, TimeSpan duration, bool sessions)
+        string storage, string clusterId, string serviceId, string application, NodeKey adminKey, Mesh mesh, NodeKey[] keys, TimeSpan warmup, TimeSpan duration, bool sessions)
     {
         int clients = keys.Length;
+        // One Orleans connection for the whole load, authenticated (TLS) as the administrator; every load
+        // client authenticates its own commands with its own registered key.
         using var host = new HostBuilder()
             .UseOrleansClient(c => c
                 .Configure<ClusterOptions>(o => { o.ClusterId = clusterId; o.ServiceId = serviceId; })
-                .UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage)))
+                .UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage))
+                .UsePaxosGoTls(adminKey, mesh))
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning))
             .Build();
         await host.StartAsync();

@@ -69,13 +69,18 @@ var adminKey = new Option<string>("--admin-key")
     Description = "The administrator's key file (the silos' PaxosGo:AdminPublicKey); it registers one fresh in-memory key per load client.",
     Required = true,
 };
+var meshFile = new Option<string>("--mesh")
+{
+    Description = "The cluster's mesh file (the bench connects over TLS as the administrator and checks the silos against it).",
+    Required = true,
+};
 var loadClients = new Option<int>("--clients") { Description = "Closed-loop clients.", DefaultValueFactory = _ => 1 };
 var seconds = new Option<int>("--seconds") { Description = "Measured seconds (after 2 s of warm-up).", DefaultValueFactory = _ => 10 };
 var auth = new Option<string>("--auth") { Description = "How clients authenticate commands: session (a MAC per command) or signed (an Ed25519 signature each).", DefaultValueFactory = _ => "session" };
 auth.AcceptOnlyFromAmong("session", "signed");
 var cluster = new Command("cluster", "Committed commands per second and latency against a running cluster (deploy/local-cluster.sh).")
 {
-    storage, clusterId, serviceId, application, adminKey, loadClients, seconds, auth,
+    storage, clusterId, serviceId, application, adminKey, meshFile, loadClients, seconds, auth,
 };
 cluster.SetAction(async (parse, cancellation) =>
 {
@@ -83,11 +88,11 @@ cluster.SetAction(async (parse, cancellation) =>
     {
         Emit(await ClusterLoad.RunAsync(
             parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, parse.GetValue(application)!,
-            parse.GetValue(adminKey)!, parse.GetValue(loadClients), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(parse.GetValue(seconds)),
+            parse.GetValue(adminKey)!, parse.GetValue(meshFile)!, parse.GetValue(loadClients), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(parse.GetValue(seconds)),
             parse.GetValue(auth) == "session"));
         return 0;
     }
-    catch (Exception e) when (e is InvalidOperationException or PaxosGo.Orleans.Identity.NodeIdentityException)
+    catch (Exception e) when (e is InvalidOperationException or PaxosGo.Orleans.Identity.NodeIdentityException or PaxosGo.Orleans.Identity.MeshConfigurationException)
     {
         Console.Error.WriteLine("cluster: " + e.Message);
         return 1;

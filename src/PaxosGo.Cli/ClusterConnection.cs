@@ -4,6 +4,8 @@ using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using PaxosGo.Orleans.Identity;
+using PaxosGo.Orleans.Transport;
 
 namespace PaxosGo.Cli;
 
@@ -45,7 +47,11 @@ internal sealed class ConnectionOptions
 /// <summary>Which cluster to connect to.</summary>
 internal sealed record ClusterAddress(string Storage, string ClusterId, string ServiceId);
 
-/// <summary>An Orleans client connected to a PaxosGo cluster through its gateways (found in the clustering table).</summary>
+/// <summary>
+/// An Orleans client connected to a PaxosGo cluster through its gateways (found in the clustering
+/// table), over TLS: it presents a certificate bound to the given key (a registered client's or the
+/// administrator's) and accepts only silos bound to a node of the mesh.
+/// </summary>
 internal sealed class ClusterConnection : IAsyncDisposable
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
@@ -61,9 +67,9 @@ internal sealed class ClusterConnection : IAsyncDisposable
 
     public IClusterClient Client { get; }
 
-    /// <summary>Connects, retrying until <paramref name="deadline"/> while no gateway answers.</summary>
+    /// <summary>Connects as <paramref name="key"/>, retrying until <paramref name="deadline"/> while no gateway answers (or accepts it).</summary>
     /// <exception cref="CliException">No connection by the deadline, or the connection string is invalid.</exception>
-    public static async Task<ClusterConnection> ConnectAsync(ClusterAddress address, DateTime deadline, CancellationToken cancellation)
+    public static async Task<ClusterConnection> ConnectAsync(ClusterAddress address, NodeKey key, Mesh mesh, DateTime deadline, CancellationToken cancellation)
     {
         TableServiceClient tables;
         try
@@ -86,6 +92,7 @@ internal sealed class ClusterConnection : IAsyncDisposable
                 o.ServiceId = address.ServiceId;
             });
             client.UseAzureStorageClustering(o => o.TableServiceClient = tables);
+            client.UsePaxosGoTls(key, mesh);
             client.UseConnectionRetryFilter(async (_, token) =>
             {
                 if (DateTime.UtcNow + RetryDelay >= deadline)
@@ -107,7 +114,9 @@ internal sealed class ClusterConnection : IAsyncDisposable
         catch (Exception e) when (!cancellation.IsCancellationRequested)
         {
             host.Dispose();
-            throw new CliException($"cannot connect to cluster '{address.ClusterId}' (service '{address.ServiceId}'): {ErrorText.Describe(e)}", e);
+            throw new CliException(
+                $"cannot connect to cluster '{address.ClusterId}' (service '{address.ServiceId}') as {key.NodeId[..12]}…: {ErrorText.Describe(e)} " +
+                "(gateways accept only registered clients and the administrator, over TLS)", e);
         }
         catch
         {

@@ -19,9 +19,9 @@ root.Subcommands.Add(KeyCommand.CreateKeygen());
 root.Subcommands.Add(KeyCommand.CreateKey());
 root.Subcommands.Add(RegisterCommand.Create(connection));
 root.Subcommands.Add(SubmitCommand.Create(connection));
-root.Subcommands.Add(StateCommand.Create(connection));
-root.Subcommands.Add(StatusCommand.CreateStatus(connection));
-root.Subcommands.Add(StatusCommand.CreateWatch(connection));
+root.Subcommands.Add(StateCommand.Create());
+root.Subcommands.Add(StatusCommand.CreateStatus());
+root.Subcommands.Add(StatusCommand.CreateWatch());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

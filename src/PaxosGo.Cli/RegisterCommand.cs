@@ -26,13 +26,14 @@ internal static class RegisterCommand
         var clientPublicKey = new Option<string?>("--client-public-key") { Description = "The client's public key, 64 hex characters (paxosgo key show prints it)." };
         var revoke = new Option<bool>("--revoke") { Description = "Revoke the client's registration instead." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to keep retrying before giving up.", DefaultValueFactory = _ => 30 };
+        var mesh = MeshFiles.Option();
 
         var command = new Command(
             "register",
             "Register a client's public key for an application (signed with the administrator's key), or revoke it with --revoke; " +
             "print 'registered <client id> for <app> (state=<n>)'.")
         {
-            app, adminKey, clientKey, clientPublicKey, revoke, timeout,
+            app, adminKey, clientKey, clientPublicKey, mesh, revoke, timeout,
         };
         command.Validators.Add(result =>
         {
@@ -57,6 +58,7 @@ internal static class RegisterCommand
             parse.GetValue(adminKey)!,
             parse.GetValue(clientKey),
             parse.GetValue(clientPublicKey),
+            parse.GetValue(mesh)!,
             !parse.GetValue(revoke),
             TimeSpan.FromSeconds(parse.GetValue(timeout)),
             cancellation));
@@ -64,7 +66,7 @@ internal static class RegisterCommand
     }
 
     private static async Task<int> RunAsync(
-        ClusterAddress address, string app, string adminKeyFile, string? clientKeyFile, string? clientPublicKeyHex, bool register, TimeSpan timeout, CancellationToken cancellation)
+        ClusterAddress address, string app, string adminKeyFile, string? clientKeyFile, string? clientPublicKeyHex, string meshFile, bool register, TimeSpan timeout, CancellationToken cancellation)
     {
         if (!GrainKeys.IsValidName(app))
         {
@@ -73,8 +75,11 @@ internal static class RegisterCommand
 
         SignedCommand command;
         string clientId;
+        NodeKey adminKey;
+        Mesh mesh;
         try
         {
+            mesh = MeshFiles.Load(meshFile);
             byte[] publicKey;
             if (clientKeyFile is not null)
             {
@@ -87,7 +92,7 @@ internal static class RegisterCommand
             }
 
             clientId = NodeKey.ComputeNodeId(publicKey);
-            using var adminKey = KeyFiles.Load(adminKeyFile, "--admin-key");
+            adminKey = KeyFiles.Load(adminKeyFile, "--admin-key");
             command = CommandSigner.ForAdministrator(adminKey).Registration(app, KeyFiles.AdminRequestId(), register, clientId, publicKey);
         }
         catch (CliException e)
@@ -96,11 +101,16 @@ internal static class RegisterCommand
         }
 
         var verb = register ? "registered" : "revoked";
-        return await Submission.RunAsync(
-            address,
-            command,
-            timeout,
-            reply => string.Create(CultureInfo.InvariantCulture, $"{verb} {clientId} for {app} (state={reply.State})"),
-            cancellation).ConfigureAwait(false);
+        using (adminKey)
+        {
+            return await Submission.RunAsync(
+                address,
+                adminKey,
+                mesh,
+                command,
+                timeout,
+                reply => string.Create(CultureInfo.InvariantCulture, $"{verb} {clientId} for {app} (state={reply.State})"),
+                cancellation).ConfigureAwait(false);
+        }
     }
 }

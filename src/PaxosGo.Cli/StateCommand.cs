@@ -1,17 +1,16 @@
-using PaxosGo.Orleans.Hosting;
 using System.CommandLine;
+using System.Globalization;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Identity;
 
 namespace PaxosGo.Cli;
 
-/// <summary><c>state</c>: asks every mesh node's learner for its replica's state, one line per node.</summary>
+/// <summary><c>state</c>: asks every mesh node's read API (its HTTP port) for its replica's state, one line per node.</summary>
 internal static class StateCommand
 {
-    private static readonly TimeSpan PerNode = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan PerNode = TimeSpan.FromSeconds(10);
 
-    public static Command Create(ConnectionOptions connection)
+    public static Command Create()
     {
         var app = new Option<string>("--app") { Description = "The application.", DefaultValueFactory = _ => "counter" };
         var mesh = new Option<string>("--mesh") { Description = "The mesh file (lists the nodes).", Required = true };
@@ -25,11 +24,11 @@ internal static class StateCommand
         {
             app, mesh, linearizable,
         };
-        command.SetAction((parse, cancellation) => RunAsync(connection.Read(parse), parse.GetValue(app)!, parse.GetValue(mesh)!, parse.GetValue(linearizable), cancellation));
+        command.SetAction((parse, cancellation) => RunAsync(parse.GetValue(app)!, parse.GetValue(mesh)!, parse.GetValue(linearizable), cancellation));
         return command;
     }
 
-    private static async Task<int> RunAsync(ClusterAddress address, string app, string meshFile, bool linearizable, CancellationToken cancellation)
+    private static async Task<int> RunAsync(string app, string meshFile, bool linearizable, CancellationToken cancellation)
     {
         if (!GrainKeys.IsValidName(app))
         {
@@ -48,18 +47,18 @@ internal static class StateCommand
 
         try
         {
-            await using var connection = await ClusterConnection.ConnectAsync(address, DateTime.UtcNow + ConnectTimeout, cancellation).ConfigureAwait(false);
-            var names = mesh.Nodes.Select(n => n.Name).Order(StringComparer.Ordinal).ToArray();
-            var lines = await Task.WhenAll(names.Select(name => AskAsync(connection.Client, app, name, linearizable, cancellation))).ConfigureAwait(false);
-            var width = names.Max(n => n.Length);
-            var reachable = true;
-            for (var i = 0; i < names.Length; i++)
+            using var http = NodeApi.CreateClient(PerNode);
+            var api = new NodeApi(http);
+            var nodes = mesh.Nodes.OrderBy(n => n.Name, StringComparer.Ordinal).ToArray();
+            string path = $"/apps/{app}/state" + (linearizable ? "?consistency=linearizable" : string.Empty);
+            var answers = await Task.WhenAll(nodes.Select(n => api.GetAsync(n, path, cancellation))).ConfigureAwait(false);
+            var width = nodes.Max(n => n.Name.Length);
+            foreach (var answer in answers)
             {
-                Console.WriteLine($"{names[i].PadRight(width)}  {lines[i].Text}");
-                reachable &= lines[i].Reachable;
+                Console.WriteLine($"{answer.Node.PadRight(width)}  {Describe(answer)}");
             }
 
-            return reachable ? 0 : Cli.SomeUnreachable;
+            return answers.All(a => a.Up) ? 0 : Cli.SomeUnreachable;
         }
         catch (CliException e)
         {
@@ -67,27 +66,12 @@ internal static class StateCommand
         }
     }
 
-    private static async Task<(bool Reachable, string Text)> AskAsync(IClusterClient client, string app, string node, bool linearizable, CancellationToken cancellation)
+    private static string Describe(NodeApi.Answer answer)
     {
-        try
-        {
-            var learner = client.GetGrain<ILearnerGrain>(GrainKeys.For(app, node));
-            var status = await (linearizable ? learner.ReadLinearizable() : learner.GetStatus()).WaitAsync(PerNode, cancellation).ConfigureAwait(false);
-            var digest = status.Digest.Length > 8 ? status.Digest[..8] : status.Digest;
-            return (true, $"state={status.State}  next-slot={status.NextSlot}  digest={digest}");
-        }
-        catch (TimeoutException)
-        {
-            return (false, $"unreachable: no answer within {PerNode.TotalSeconds:0} s");
-        }
-        catch (UnknownApplicationException e)
-        {
-            // The node answered: the cluster does not run this application (exit code 1, not 'unreachable').
-            throw new CliException(e.Message, e);
-        }
-        catch (Exception e) when (!cancellation.IsCancellationRequested)
-        {
-            return (false, "unreachable: " + ErrorText.Describe(e));
-        }
+        if (!answer.Up) return "unreachable: " + answer.Problem;
+        string digest = NodeApi.Text(answer.Body, "digest") ?? string.Empty;
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"state={NodeApi.Number(answer.Body, "state")}  next-slot={NodeApi.Number(answer.Body, "nextSlot")}  digest={(digest.Length > 8 ? digest[..8] : digest)}");
     }
 }

@@ -10,29 +10,27 @@ using Spectre.Console.Rendering;
 namespace PaxosGo.Cli;
 
 /// <summary>
-/// <c>status</c>: one table, a row per mesh node: up/down (its learner answered within 2 s), replica
-/// state, next slot, digest, and its proposer's standing and known leader. <c>watch</c>: the same table,
-/// refreshed in place until Ctrl-C, with the committed commands per second.
+/// <c>status</c>: one table, a row per mesh node, from each node's read API (its HTTP port): up/down
+/// (it answered within 2 s), replica state, next slot, digest, and its proposer's standing and known
+/// leader. <c>watch</c>: the same table, refreshed in place until Ctrl-C, with the committed commands per second.
 /// </summary>
 internal static class StatusCommand
 {
-    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(10);
-
-    public static Command CreateStatus(ConnectionOptions connection)
+    public static Command CreateStatus()
     {
         var (app, mesh) = CommonOptions();
         var command = new Command(
             "status",
-            "Print a table of every mesh node: up/down (learner answered within 2 s), state, next slot, digest, proposer standing and the leader it knows. " +
+            "Print a table of every mesh node, read from its HTTP port: up/down (answered within 2 s), state, next slot, digest, proposer standing and the leader it knows. " +
             "Plain text when stdout is redirected. Exit code 3 when a node did not answer.")
         {
             app, mesh,
         };
-        command.SetAction((parse, cancellation) => StatusAsync(connection.Read(parse), parse.GetValue(app)!, parse.GetValue(mesh)!, cancellation));
+        command.SetAction((parse, cancellation) => StatusAsync(parse.GetValue(app)!, parse.GetValue(mesh)!, cancellation));
         return command;
     }
 
-    public static Command CreateWatch(ConnectionOptions connection)
+    public static Command CreateWatch()
     {
         var (app, mesh) = CommonOptions();
         var interval = new Option<double>("--interval") { Description = "Seconds between refreshes.", DefaultValueFactory = _ => 1 };
@@ -51,7 +49,7 @@ internal static class StatusCommand
             app, mesh, interval,
         };
         command.SetAction((parse, cancellation) => WatchAsync(
-            connection.Read(parse), parse.GetValue(app)!, parse.GetValue(mesh)!, TimeSpan.FromSeconds(parse.GetValue(interval)), cancellation));
+            parse.GetValue(app)!, parse.GetValue(mesh)!, TimeSpan.FromSeconds(parse.GetValue(interval)), cancellation));
         return command;
     }
 
@@ -59,13 +57,13 @@ internal static class StatusCommand
         (new Option<string>("--app") { Description = "The application.", DefaultValueFactory = _ => "counter" },
          new Option<string>("--mesh") { Description = "The mesh file (lists the nodes).", Required = true });
 
-    private static async Task<int> StatusAsync(ClusterAddress address, string app, string meshFile, CancellationToken cancellation)
+    private static async Task<int> StatusAsync(string app, string meshFile, CancellationToken cancellation)
     {
         try
         {
-            var names = LoadNodes(app, meshFile);
-            await using var connection = await ClusterConnection.ConnectAsync(address, DateTime.UtcNow + ConnectTimeout, cancellation).ConfigureAwait(false);
-            var rows = await NodeStatus.PollAsync(connection.Client, app, names, cancellation).ConfigureAwait(false);
+            var nodes = LoadNodes(app, meshFile);
+            using var http = NodeApi.CreateClient(NodeStatus.PerNode);
+            var rows = await NodeStatus.PollAsync(new NodeApi(http), app, nodes, cancellation).ConfigureAwait(false);
             var console = CreateConsole();
             console.Write(StatusTable.Render(rows, title: null, plain: Console.IsOutputRedirected));
             return rows.All(r => r.Up) ? 0 : Cli.SomeUnreachable;
@@ -76,7 +74,7 @@ internal static class StatusCommand
         }
     }
 
-    private static async Task<int> WatchAsync(ClusterAddress address, string app, string meshFile, TimeSpan interval, CancellationToken cancellation)
+    private static async Task<int> WatchAsync(string app, string meshFile, TimeSpan interval, CancellationToken cancellation)
     {
         if (Console.IsOutputRedirected)
         {
@@ -85,18 +83,19 @@ internal static class StatusCommand
 
         try
         {
-            var names = LoadNodes(app, meshFile);
-            await using var connection = await ClusterConnection.ConnectAsync(address, DateTime.UtcNow + ConnectTimeout, cancellation).ConfigureAwait(false);
+            var nodes = LoadNodes(app, meshFile);
+            using var http = NodeApi.CreateClient(NodeStatus.PerNode);
+            var api = new NodeApi(http);
             var console = CreateConsole();
             var rate = new CommitRate();
-            var rows = await NodeStatus.PollAsync(connection.Client, app, names, cancellation).ConfigureAwait(false);
+            var rows = await NodeStatus.PollAsync(api, app, nodes, cancellation).ConfigureAwait(false);
             var live = new LiveDisplay(console, StatusTable.Render(rows, Title(app, rate.Update(rows)), plain: false)) { AutoClear = false };
             await live.StartAsync(async context =>
             {
                 while (true)
                 {
                     await Task.Delay(interval, cancellation).ConfigureAwait(false);
-                    rows = await NodeStatus.PollAsync(connection.Client, app, names, cancellation).ConfigureAwait(false);
+                    rows = await NodeStatus.PollAsync(api, app, nodes, cancellation).ConfigureAwait(false);
                     context.UpdateTarget(StatusTable.Render(rows, Title(app, rate.Update(rows)), plain: false));
                 }
             }).ConfigureAwait(false);
@@ -118,9 +117,9 @@ internal static class StatusCommand
             CultureInfo.InvariantCulture,
             $"{app}  {DateTime.Now:HH:mm:ss}  {(perSecond is { } r ? r.ToString("0.0", CultureInfo.InvariantCulture) : "-")} commands/s  (Ctrl-C to stop)");
 
-    /// <summary>The mesh's node names, sorted; checks the application name first.</summary>
+    /// <summary>The mesh's nodes, sorted by name; checks the application name first.</summary>
     /// <exception cref="CliException">The application name or the mesh file is invalid (exit code 2).</exception>
-    private static string[] LoadNodes(string app, string meshFile)
+    private static MeshNode[] LoadNodes(string app, string meshFile)
     {
         if (!GrainKeys.IsValidName(app))
         {
@@ -129,7 +128,7 @@ internal static class StatusCommand
 
         try
         {
-            return Mesh.Load(meshFile).Nodes.Select(n => n.Name).Order(StringComparer.Ordinal).ToArray();
+            return Mesh.Load(meshFile).Nodes.OrderBy(n => n.Name, StringComparer.Ordinal).ToArray();
         }
         catch (MeshConfigurationException e)
         {
@@ -158,47 +157,31 @@ internal static class StatusCommand
     }
 }
 
-/// <summary>What one node's learner and proposer said (or why they did not).</summary>
-internal sealed record NodeStatus(string Node, LearnerStatusReport? Learner, ProposerStatus? Proposer, string? Problem)
+/// <summary>What one node's read API said of its replica and proposer (or why it did not answer).</summary>
+internal sealed record NodeStatus(string Node, ulong State, ulong NextSlot, string Digest, string? Standing, string? Leader, string? Problem)
 {
-    private static readonly TimeSpan PerNode = TimeSpan.FromSeconds(2);
+    /// <summary>How long a node has to answer.</summary>
+    public static readonly TimeSpan PerNode = TimeSpan.FromSeconds(2);
 
-    public bool Up => Learner is not null;
+    public bool Up => Problem is null;
 
-    /// <summary>Asks every node's learner and proposer at once, each within 2 s.</summary>
-    public static async Task<NodeStatus[]> PollAsync(IClusterClient client, string app, IReadOnlyList<string> names, CancellationToken cancellation) =>
-        await Task.WhenAll(names.Select(name => AskAsync(client, app, name, cancellation))).ConfigureAwait(false);
+    /// <summary>Asks every node at once, each within 2 s.</summary>
+    public static async Task<NodeStatus[]> PollAsync(NodeApi api, string app, IReadOnlyList<MeshNode> nodes, CancellationToken cancellation) =>
+        await Task.WhenAll(nodes.Select(node => AskAsync(api, app, node, cancellation))).ConfigureAwait(false);
 
-    private static async Task<NodeStatus> AskAsync(IClusterClient client, string app, string node, CancellationToken cancellation)
+    private static async Task<NodeStatus> AskAsync(NodeApi api, string app, MeshNode node, CancellationToken cancellation)
     {
-        var key = GrainKeys.For(app, node);
-        var learner = AskAsync(client.GetGrain<ILearnerGrain>(key).GetStatus(), cancellation);
-        var proposer = AskAsync(client.GetGrain<IProposerGrain>(key).GetStatus(), cancellation);
-        var (learnerStatus, problem) = await learner.ConfigureAwait(false);
-        var (proposerStatus, _) = await proposer.ConfigureAwait(false);
-        return new NodeStatus(node, learnerStatus, proposerStatus, problem);
-    }
-
-    private static async Task<(T? Status, string? Problem)> AskAsync<T>(Task<T> call, CancellationToken cancellation)
-        where T : class
-    {
-        try
-        {
-            return (await call.WaitAsync(PerNode, cancellation).ConfigureAwait(false), null);
-        }
-        catch (TimeoutException)
-        {
-            return (null, string.Create(CultureInfo.InvariantCulture, $"no answer within {PerNode.TotalSeconds:0} s"));
-        }
-        catch (UnknownApplicationException e)
-        {
-            // The node answered: the cluster does not run this application (exit code 1, not 'down').
-            throw new CliException(e.Message, e);
-        }
-        catch (Exception e) when (!cancellation.IsCancellationRequested)
-        {
-            return (null, ErrorText.Describe(e));
-        }
+        var answer = await api.GetAsync(node, $"/apps/{app}/status", cancellation).ConfigureAwait(false);
+        if (!answer.Up) return new NodeStatus(node.Name, 0, 0, string.Empty, null, null, answer.Problem);
+        var body = answer.Body;
+        return new NodeStatus(
+            node.Name,
+            NodeApi.Number(body, "state"),
+            NodeApi.Number(body, "nextSlot"),
+            NodeApi.Text(body, "digest") ?? string.Empty,
+            NodeApi.Text(body, "standing"),
+            NodeApi.Text(body, "leader"),
+            null);
     }
 }
 
@@ -211,7 +194,7 @@ internal sealed class CommitRate
     /// <summary>The rate since the previous update; null on the first one or when no node answered.</summary>
     public double? Update(IReadOnlyList<NodeStatus> rows)
     {
-        ulong? current = rows.Where(r => r.Up).Select(r => (ulong?)r.Learner!.State).Max();
+        ulong? current = rows.Where(r => r.Up).Select(r => (ulong?)r.State).Max();
         if (current is null)
         {
             return null;
@@ -264,16 +247,15 @@ internal static class StatusTable
 
         foreach (var row in rows)
         {
-            var learner = row.Learner;
             var cells = new List<IRenderable>
             {
                 new Text(row.Node),
                 row.Up ? new Markup("[green]up[/]") : new Markup("[red]down[/]"),
-                new Text(learner is null ? "-" : learner.State.ToString(CultureInfo.InvariantCulture)),
-                new Text(learner is null ? "-" : learner.NextSlot.ToString(CultureInfo.InvariantCulture)),
-                new Text(learner is null ? "-" : learner.Digest.Length > 8 ? learner.Digest[..8] : learner.Digest),
-                new Text(row.Proposer?.Standing ?? "-"),
-                new Text(row.Proposer is null ? "-" : row.Proposer.Leader ?? "(none)"),
+                new Text(!row.Up ? "-" : row.State.ToString(CultureInfo.InvariantCulture)),
+                new Text(!row.Up ? "-" : row.NextSlot.ToString(CultureInfo.InvariantCulture)),
+                new Text(!row.Up ? "-" : row.Digest.Length > 8 ? row.Digest[..8] : row.Digest),
+                new Text(row.Standing ?? "-"),
+                new Text(!row.Up ? "-" : row.Leader ?? "(none)"),
             };
             if (showProblems)
             {

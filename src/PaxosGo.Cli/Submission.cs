@@ -1,6 +1,7 @@
 using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Hosting;
+using PaxosGo.Orleans.Identity;
 
 namespace PaxosGo.Cli;
 
@@ -13,14 +14,17 @@ internal static class Submission
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Submits <paramref name="command"/> and prints <paramref name="describe"/> of its reply; returns the exit code.</summary>
+    /// <summary>
+    /// Connects as <paramref name="key"/> (TLS, servers checked against <paramref name="mesh"/>),
+    /// submits <paramref name="command"/> and prints <paramref name="describe"/> of its reply; returns the exit code.
+    /// </summary>
     public static async Task<int> RunAsync(
-        ClusterAddress address, SignedCommand command, TimeSpan timeout, Func<CommandReply, string> describe, CancellationToken cancellation)
+        ClusterAddress address, NodeKey key, Mesh mesh, SignedCommand command, TimeSpan timeout, Func<CommandReply, string> describe, CancellationToken cancellation)
     {
         var deadline = DateTime.UtcNow + timeout;
         try
         {
-            await using var connection = await ClusterConnection.ConnectAsync(address, deadline, cancellation).ConfigureAwait(false);
+            await using var connection = await ClusterConnection.ConnectAsync(address, key, mesh, deadline, cancellation).ConfigureAwait(false);
             var grain = connection.Client.GetGrain<IApplicationGrain>(command.Application);
             Exception? last = null;
             for (var remaining = deadline - DateTime.UtcNow; remaining > TimeSpan.Zero; remaining = deadline - DateTime.UtcNow)

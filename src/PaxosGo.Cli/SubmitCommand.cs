@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Grains;
+using PaxosGo.Orleans.Identity;
 
 namespace PaxosGo.Cli;
 
@@ -32,13 +33,14 @@ internal static class SubmitCommand
         var payload = new Option<string?>("--payload") { Description = "The payload, as UTF-8 text." };
         var add = new Option<ulong?>("--add") { Description = "The payload as an 8-byte little-endian number (the counter application adds it)." };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to keep retrying before giving up.", DefaultValueFactory = _ => 30 };
+        var mesh = MeshFiles.Option();
 
         var command = new Command(
             "submit",
             "Sign one command with the client's key and submit it; print its result: state=<state> node=<node answering> (counter: total=<n>). " +
             "A command the cluster rejects prints 'rejected (<code>): <reason>' and exits 1.")
         {
-            app, key, request, payload, add, timeout,
+            app, key, mesh, request, payload, add, timeout,
         };
         command.Validators.Add(result =>
         {
@@ -52,7 +54,7 @@ internal static class SubmitCommand
         {
             var bytes = parse.GetValue(add) is { } number ? Encode(number) : Encoding.UTF8.GetBytes(parse.GetValue(payload) ?? string.Empty);
             return RunAsync(
-                connection.Read(parse), parse.GetValue(app)!, parse.GetValue(key)!, parse.GetValue(request), bytes, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellation);
+                connection.Read(parse), parse.GetValue(app)!, parse.GetValue(key)!, parse.GetValue(mesh)!, parse.GetValue(request), bytes, TimeSpan.FromSeconds(parse.GetValue(timeout)), cancellation);
         });
         return command;
     }
@@ -65,25 +67,43 @@ internal static class SubmitCommand
     }
 
     private static async Task<int> RunAsync(
-        ClusterAddress address, string app, string keyFile, ulong request, byte[] payload, TimeSpan timeout, CancellationToken cancellation)
+        ClusterAddress address, string app, string keyFile, string meshFile, ulong request, byte[] payload, TimeSpan timeout, CancellationToken cancellation)
     {
         if (!GrainKeys.IsValidName(app))
         {
             return Cli.Fail($"'{app}' is not an application name ({GrainKeys.NamePattern})", Cli.UsageError);
         }
 
-        SignedCommand command;
+        NodeKey key;
+        Mesh mesh;
         try
         {
-            using var key = KeyFiles.Load(keyFile, "--key");
-            command = new CommandSigner(key).Sign(app, request, payload);
+            key = KeyFiles.Load(keyFile, "--key");
+            mesh = LoadMesh(meshFile, key);
         }
         catch (CliException e)
         {
             return Cli.Fail(e.Message, e.ExitCode);
         }
 
-        return await Submission.RunAsync(address, command, timeout, reply => Format(app, reply), cancellation).ConfigureAwait(false);
+        using (key)
+        {
+            var command = new CommandSigner(key).Sign(app, request, payload);
+            return await Submission.RunAsync(address, key, mesh, command, timeout, reply => Format(app, reply), cancellation).ConfigureAwait(false);
+        }
+    }
+
+    private static Mesh LoadMesh(string meshFile, NodeKey key)
+    {
+        try
+        {
+            return MeshFiles.Load(meshFile);
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
     }
 
     private static string Format(string app, CommandReply reply)

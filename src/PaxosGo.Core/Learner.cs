@@ -24,6 +24,9 @@ public sealed record LearnerOptions
     /// <summary>Whether the replica executes only commands of registered clients (see <see cref="ClientRegistration"/>).</summary>
     public bool RequireRegistration { get; init; }
 
+    /// <summary>Whose signature administrative commands must carry (none: they are all rejected). The same on every node.</summary>
+    public Administrator? Administrator { get; init; }
+
     /// <summary>Throws when a setting is out of range.</summary>
     public void Validate()
     {
@@ -99,7 +102,7 @@ public sealed class Learner
         Id = id;
         _peers = nodes.Where(n => n != id).ToArray();
         _majority = nodes.Count / 2 + 1;
-        Replica = new Replica(machine, _options.RequireRegistration);
+        Replica = new Replica(machine, _options.RequireRegistration, _options.Administrator);
         if (snapshot is not null)
         {
             Replica.Restore(snapshot.Data);
@@ -305,8 +308,8 @@ public sealed class Learner
     {
         foreach (var command in entry.Value.Commands)
         {
-            var (outcome, result) = Replica.Apply(command);
-            fx?.Applied.Add(new AppliedCommand(entry.Slot, command, outcome, result));
+            var applied = Replica.Apply(command);
+            fx?.Applied.Add(new AppliedCommand(entry.Slot, command, applied.Outcome, applied.Result, applied.Rejection));
         }
 
         _log.Add(entry);

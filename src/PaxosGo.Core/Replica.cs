@@ -2,83 +2,6 @@ using System.Text;
 
 namespace PaxosGo.Core;
 
-/// <summary>What happened to a command when its slot was applied.</summary>
-public enum ApplyOutcome
-{
-    /// <summary>First time seen: executed, <c>state</c> incremented.</summary>
-    Executed,
-
-    /// <summary>The client's last executed request again: not executed, the cached result returned.</summary>
-    Duplicate,
-
-    /// <summary>Older than the client's last executed request: not executed, no result to return.</summary>
-    Stale,
-
-    /// <summary>
-    /// A read barrier (client <see cref="Replica.BarrierClientId"/>): nothing executes, <c>state</c>
-    /// is unchanged, and the result carries <c>state</c> as of this point in the log. A linearizable
-    /// read waits for its barrier to be applied.
-    /// </summary>
-    Barrier,
-
-    /// <summary>
-    /// Refused by the replicated state itself: the client is not registered (when registration is
-    /// required) or an administrative command is malformed. Not executed; <c>state</c> unchanged.
-    /// </summary>
-    Rejected,
-}
-
-/// <summary>
-/// An administrative command that registers a client's public key for the application, or revokes it.
-/// It travels as a command of the client <see cref="Replica.AdminClientId"/> and is replicated
-/// through Paxos like any other; the entry node has checked the administrator's signature.
-/// </summary>
-public sealed record ClientRegistration(bool Register, string ClientId, byte[] PublicKey)
-{
-    /// <summary>The payload of the administrative command.</summary>
-    public byte[] Encode()
-    {
-        using var stream = new MemoryStream();
-        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-        {
-            w.Write(Register ? (byte)1 : (byte)2);
-            w.Write(ClientId);
-            w.Write(PublicKey.Length);
-            w.Write(PublicKey);
-        }
-
-        return stream.ToArray();
-    }
-
-    /// <summary>Decodes an administrative payload; null when it is not one.</summary>
-    public static ClientRegistration? TryDecode(byte[] payload)
-    {
-        ArgumentNullException.ThrowIfNull(payload);
-        try
-        {
-            using var r = new BinaryReader(new MemoryStream(payload, writable: false), new UTF8Encoding(false, true));
-            byte op = r.ReadByte();
-            if (op is not (1 or 2)) return null;
-            string client = r.ReadString();
-            int length = r.ReadInt32();
-            if (length is < 0 or > 64) return null;
-            byte[] key = r.ReadBytes(length);
-            if (key.Length != length || r.BaseStream.Position != payload.Length || client.Length == 0) return null;
-            return new ClientRegistration(op == 1, client, key);
-        }
-        catch (Exception e) when (e is EndOfStreamException or IOException or DecoderFallbackException or FormatException)
-        {
-            return null;
-        }
-    }
-}
-
-/// <summary>The answer a client gets for a command: <c>state</c> right after it executed, and the machine's output.</summary>
-public sealed record CommandResult(ulong State, byte[] Output);
-
-/// <summary>One command of an applied slot and what became of it.</summary>
-public readonly record struct AppliedCommand(ulong Slot, Command Command, ApplyOutcome Outcome, CommandResult? Result);
-
 /// <summary>
 /// One node's copy of an application's replicated state: the 64-bit <c>state</c> counter, the
 /// client-session table that makes execution exactly-once, and the application's
@@ -109,15 +32,26 @@ public sealed class Replica
     /// <summary>Creates an empty replica around <paramref name="machine"/>.</summary>
     /// <param name="machine">The application's state machine.</param>
     /// <param name="requireRegistration">When true, only clients registered through <see cref="ClientRegistration"/> commands may execute commands.</param>
-    public Replica(IStateMachine machine, bool requireRegistration = false)
+    /// <param name="administrator">
+    /// Whose signature administrative commands must carry; with none, every administrative command is
+    /// rejected. Every replica of an application must be given the same one.
+    /// </param>
+    public Replica(IStateMachine machine, bool requireRegistration = false, Administrator? administrator = null)
     {
         ArgumentNullException.ThrowIfNull(machine);
         _machine = machine;
         RequireRegistration = requireRegistration;
+        Administrator = administrator;
     }
+
+    /// <summary>Whose signature administrative commands must carry (null: they are all rejected).</summary>
+    public Administrator? Administrator { get; }
 
     /// <summary>Whether commands of unregistered clients are rejected.</summary>
     public bool RequireRegistration { get; }
+
+    /// <summary>Every registered client and its public key (a live view: copy it to keep it).</summary>
+    public IReadOnlyDictionary<string, byte[]> RegisteredClients => _clients;
 
     /// <summary>The registered public key of a client, if it is registered.</summary>
     public byte[]? RegisteredKey(string clientId) => _clients.TryGetValue(clientId, out var key) ? key : null;
@@ -132,21 +66,25 @@ public sealed class Replica
     public int SessionCount => _sessions.Count;
 
     /// <summary>Applies one command exactly once.</summary>
-    public (ApplyOutcome Outcome, CommandResult? Result) Apply(Command command)
+    public ApplyResult Apply(Command command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (command.ClientId == BarrierClientId) return (ApplyOutcome.Barrier, new CommandResult(State, Array.Empty<byte>()));
+        if (command.ClientId == BarrierClientId) return new(ApplyOutcome.Barrier, new CommandResult(State, Array.Empty<byte>()));
         if (_sessions.TryGetValue(command.ClientId, out var session))
         {
-            if (command.RequestId == session.LastRequestId && session.LastResult is not null) return (ApplyOutcome.Duplicate, session.LastResult);
-            if (command.RequestId <= session.LastRequestId) return (ApplyOutcome.Stale, null);
+            if (command.RequestId == session.LastRequestId && session.LastResult is not null) return new(ApplyOutcome.Duplicate, session.LastResult);
+            if (command.RequestId <= session.LastRequestId) return new(ApplyOutcome.Stale, null);
         }
 
         byte[] output;
         if (command.ClientId == AdminClientId)
         {
-            // Administrative: change the registry, never the application's machine.
-            if (ClientRegistration.TryDecode(command.Payload) is not { } registration) return (ApplyOutcome.Rejected, null);
+            // Administrative: change the registry, never the application's machine. Checked here, on
+            // every replica, whatever path put the command into the log: the entry node's checks
+            // alone would make every node that can reach a proposer an administrator.
+            var check = AdministrativeCommand.Check(Administrator, command);
+            if (check.Rejection is { } reason) return new(ApplyOutcome.Rejected, null, reason);
+            var registration = check.Registration!;
             if (registration.Register)
             {
                 _clients[registration.ClientId] = registration.PublicKey.ToArray();
@@ -157,13 +95,14 @@ public sealed class Replica
                 // registered again its old requests stay stale and never execute a second time.
                 _sessions[registration.ClientId] = revoked with { LastResult = null };
             }
+
             output = Array.Empty<byte>();
         }
         else if (RequireRegistration && !_clients.ContainsKey(command.ClientId))
         {
             // Decided from replicated state, so every replica rejects it alike (a revocation may have
             // overtaken the command after the entry node checked it).
-            return (ApplyOutcome.Rejected, null);
+            return new(ApplyOutcome.Rejected, null, RejectionReason.NotRegistered);
         }
         else
         {
@@ -173,7 +112,7 @@ public sealed class Replica
         State = unchecked(State + 1);
         var result = new CommandResult(State, output);
         _sessions[command.ClientId] = new Session(command.RequestId, result);
-        return (ApplyOutcome.Executed, result);
+        return new(ApplyOutcome.Executed, result);
     }
 
     /// <summary>The cached result of a client's last executed request, if <paramref name="requestId"/> is that request.</summary>

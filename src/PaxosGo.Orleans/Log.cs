@@ -16,4 +16,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "PaxosGo: still activating application {Application} on node {Node}")]
     public static partial void StillActivating(ILogger logger, Exception exception, string application, string node);
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "PaxosGo: refused a TLS {Direction} connection: {Reason}")]
+    public static partial void ConnectionRefused(ILogger logger, string direction, string reason);
 }

@@ -11,9 +11,17 @@ internal static class Metrics
 
     private static readonly Meter Meter = new(MeterName, "1.0");
 
-    /// <summary>Protocol envelopes refused (tag <c>code</c>: bad-signature, unknown-sender, misdirected, malformed).</summary>
+    /// <summary>Protocol envelopes and internal calls refused (tag <c>code</c>: bad-signature, unknown-sender, config-mismatch, misdirected, malformed, unauthenticated).</summary>
     public static readonly Counter<long> MessagesRejected =
         Meter.CreateCounter<long>("paxosgo.messages.rejected", description: "Protocol envelopes refused by verification");
+
+    /// <summary>Grain calls refused by the client-surface filter (tag <c>reason</c>).</summary>
+    public static readonly Counter<long> CallsRefused =
+        Meter.CreateCounter<long>("paxosgo.calls.refused", description: "Grain calls refused by the client-surface filter (by reason)");
+
+    /// <summary>TLS connections refused because the peer's certificate is not bound to a mesh node or a registered client (by direction).</summary>
+    public static readonly Counter<long> ConnectionsRefused =
+        Meter.CreateCounter<long>("paxosgo.connections.refused", description: "TLS connections whose certificate binding was refused (by direction)");
 
     /// <summary>Client commands discarded by the entry node (tag <c>code</c>, see CommandRejectionCodes).</summary>
     public static readonly Counter<long> CommandsRejected =

@@ -35,7 +35,7 @@ public sealed partial class ClusterCommandTests : IClassFixture<LocalCluster>
         Assert.True(keygen.ExitCode == 0, keygen.ToString());
         var clientId = ClientIdLine().Match(keygen.Stdout).Groups[1].Value;
 
-        var register = await CliOnClusterAsync("register", "--app", App, "--admin-key", _cluster.AdminKey, "--client-key", key);
+        var register = await CliOnClusterAsync("register", "--app", App, "--mesh", _cluster.MeshFile, "--admin-key", _cluster.AdminKey, "--client-key", key);
 
         AssertSucceededWithOneLine(register);
         var registered = RegisteredLine().Match(register.StdoutLines[0]);
@@ -79,17 +79,19 @@ public sealed partial class ClusterCommandTests : IClassFixture<LocalCluster>
     }
 
     [Fact]
-    public async Task Submit_WithAnUnregisteredKey_IsRejectedWithOneLine_AndChangesNoNode()
+    public async Task Submit_WithAnUnregisteredKey_CannotEvenConnect_FailsWithOneLine_AndChangesNoNode()
     {
         var key = Path.Combine(_cluster.Directory, "unregistered.key");
         Assert.Equal(0, (await CliAsync("keygen", "--out", key)).ExitCode);
         var before = await WaitUntilNodesAgreeAsync(_ => true);
 
-        var submit = await CliOnClusterAsync("submit", "--app", App, "--key", key, "--request", "1", "--add", "1");
+        // Every gateway refuses the TLS connection of a key no application registered.
+        var submit = await CliOnClusterAsync("submit", "--app", App, "--mesh", _cluster.MeshFile, "--key", key, "--request", "1", "--add", "1", "--timeout", "5");
 
         KeyCommandTests.AssertFailedWithOneLine(submit);
         Assert.Equal(1, submit.ExitCode);
-        Assert.Contains("rejected (unknown-client)", submit.StderrLines[0], StringComparison.Ordinal);
+        Assert.Contains("cannot connect", submit.StderrLines[0], StringComparison.Ordinal);
+        Assert.Contains("registered clients", submit.StderrLines[0], StringComparison.Ordinal);
         var after = await ReadStatesAsync();
         Assert.All(after.Values, state => Assert.Equal(before, state));
     }
@@ -101,8 +103,8 @@ public sealed partial class ClusterCommandTests : IClassFixture<LocalCluster>
         Assert.Equal(0, (await CliAsync("keygen", "--out", impostor)).ExitCode);
         var before = await WaitUntilNodesAgreeAsync(_ => true);
 
-        // The impostor tries to register itself.
-        var register = await CliOnClusterAsync("register", "--app", App, "--admin-key", impostor, "--client-key", impostor);
+        // A registered client (it may connect) signs a registration of another key as if it were the administrator.
+        var register = await CliOnClusterAsync("register", "--app", App, "--mesh", _cluster.MeshFile, "--admin-key", _cluster.ClientKey, "--client-key", impostor);
 
         KeyCommandTests.AssertFailedWithOneLine(register);
         Assert.Equal(1, register.ExitCode);
@@ -178,7 +180,7 @@ public sealed partial class ClusterCommandTests : IClassFixture<LocalCluster>
         // Same storage, but no silo ever ran under this cluster id.
         var submit = await CliAsync(
             "--storage", _cluster.Storage, "--cluster-id", "no-such-cluster", "--service-id", _cluster.ServiceId,
-            "submit", "--app", App, "--key", _cluster.ClientKey, "--request", _cluster.NextRequestId().ToString(CultureInfo.InvariantCulture),
+            "submit", "--app", App, "--mesh", _cluster.MeshFile, "--key", _cluster.ClientKey, "--request", _cluster.NextRequestId().ToString(CultureInfo.InvariantCulture),
             "--timeout", "3");
 
         KeyCommandTests.AssertFailedWithOneLine(submit);
@@ -197,13 +199,13 @@ public sealed partial class ClusterCommandTests : IClassFixture<LocalCluster>
 
         KeyCommandTests.AssertFailedWithOneLine(result);
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("'no-such-app' is not configured", result.StderrLines[0], StringComparison.Ordinal);
+        Assert.Contains("does not run 'no-such-app'", result.StderrLines[0], StringComparison.Ordinal);
     }
 
     private async Task<(ulong State, string Node, ulong Total)> SubmitAsync(string key, ulong request, ulong add)
     {
         var submit = await CliOnClusterAsync(
-            "submit", "--app", App, "--key", key, "--request", request.ToString(CultureInfo.InvariantCulture), "--add", add.ToString(CultureInfo.InvariantCulture));
+            "submit", "--app", App, "--mesh", _cluster.MeshFile, "--key", key, "--request", request.ToString(CultureInfo.InvariantCulture), "--add", add.ToString(CultureInfo.InvariantCulture));
 
         AssertSucceededWithOneLine(submit);
         var reply = ReplyLine().Match(submit.StdoutLines[0]);

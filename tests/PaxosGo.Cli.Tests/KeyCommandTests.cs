@@ -85,7 +85,7 @@ public sealed partial class KeyCommandTests : IDisposable
         var path = Path.Combine(_dir, "missing.key");
 
         // No cluster runs under this id: the key is checked first, so the command fails at once.
-        var submit = await RunAsync("--cluster-id", "no-such-cluster", "submit", "--key", path, "--request", "1", "--timeout", "30");
+        var submit = await RunAsync("--cluster-id", "no-such-cluster", "submit", "--key", path, "--mesh", Path.Combine(_dir, "mesh.json"), "--request", "1", "--timeout", "30");
 
         AssertFailedWithOneLine(submit);
         Assert.Equal(2, submit.ExitCode);
@@ -102,7 +102,7 @@ public sealed partial class KeyCommandTests : IDisposable
         Assert.Equal(0, (await RunAsync("keygen", "--out", path)).ExitCode);
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
 
-        var submit = await RunAsync("--cluster-id", "no-such-cluster", "submit", "--key", path, "--request", "1");
+        var submit = await RunAsync("--cluster-id", "no-such-cluster", "submit", "--key", path, "--mesh", Path.Combine(_dir, "mesh.json"), "--request", "1");
 
         AssertFailedWithOneLine(submit);
         Assert.Equal(2, submit.ExitCode);
@@ -114,7 +114,7 @@ public sealed partial class KeyCommandTests : IDisposable
     {
         var path = Path.Combine(_dir, "me.key");
 
-        var submit = await RunAsync("submit", "--key", path);
+        var submit = await RunAsync("submit", "--key", path, "--mesh", Path.Combine(_dir, "mesh.json"));
 
         AssertFailedWithOneLine(submit);
         Assert.Equal(2, submit.ExitCode);

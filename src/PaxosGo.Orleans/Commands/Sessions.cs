@@ -1,3 +1,4 @@
+using PaxosGo.Core;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;

@@ -26,7 +26,7 @@ public sealed class AcceptorGrain(
     PaxosGoNode node,
     ILogger<AcceptorGrain> logger,
     [PersistentState("acceptor", PaxosGoOptions.StorageProviderName)] IPersistentState<AcceptorRecord> storage)
-    : ProtocolGrain(node, logger), IAcceptorGrain
+    : ProtocolGrain(node, logger), IAcceptorGrain, IPaxosGoGrain
 {
     private Acceptor? _acceptor;
     private ulong _notifiedVotedBelow;
@@ -94,8 +94,7 @@ public sealed class AcceptorGrain(
         ulong votedBelow = state.VotedBelow;
         if (votedBelow <= _notifiedVotedBelow) return;
         _notifiedVotedBelow = votedBelow;
-        var proposer = GrainFactory.GetGrain<IProposerGrain>(GrainKeys.For(Application, Node.Identity.Name));
-        _ = proposer.NoteVoted(votedBelow).ContinueWith(
+        _ = Node.NoteVoted(GrainFactory, Application, votedBelow).ContinueWith(
             t => Log.NotDelivered(Logger, t.Exception, Application, typeof(AcceptorState), Role.Proposer, Node.Self.Value),
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted,

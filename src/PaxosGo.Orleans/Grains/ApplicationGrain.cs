@@ -12,7 +12,7 @@ namespace PaxosGo.Orleans.Grains;
 /// </summary>
 [StatelessWorker]
 [Reentrant]
-public sealed class ApplicationGrain(PaxosGoNode node, ClientSessionTable sessions) : Grain, IApplicationGrain
+public sealed class ApplicationGrain(PaxosGoNode node, ClientSessionTable sessions) : Grain, IApplicationGrain, IPaxosGoGrain
 {
     private CommandGate Gate => new(node, GrainFactory, this.GetPrimaryKeyString());
 
@@ -38,7 +38,10 @@ public sealed class ApplicationGrain(PaxosGoNode node, ClientSessionTable sessio
             }
 
             CommandGate.CheckFresh(command.RequestId, lastRequestId);
-            return await gate.ProposeAsync(command.ClientId, command.RequestId, command.Payload);
+            byte[] payload = command.ClientId == PaxosGo.Core.Replica.AdminClientId
+                ? CommandGate.AdministrativePayload(command.Payload, command.Signature)
+                : command.Payload;
+            return await gate.ProposeAsync(command.ClientId, command.RequestId, payload);
         }
         catch (CommandRejectedException e)
         {
@@ -64,6 +67,7 @@ public sealed class ApplicationGrain(PaxosGoNode node, ClientSessionTable sessio
             }
 
             CommandGate.CheckClientId(request.ClientId);
+            CommandGate.CheckNotAdministrator(request.ClientId);
             if (request.ClientEphemeral.Length != SessionHandshake.EphemeralLength || request.Signature.Length != 64)
             {
                 throw CommandGate.Reject(CommandRejectionCodes.Malformed, "The ephemeral key must be 32 bytes and the signature 64.");

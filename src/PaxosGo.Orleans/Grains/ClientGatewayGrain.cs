@@ -15,7 +15,7 @@ namespace PaxosGo.Orleans.Grains;
 [NodePinnedPlacement]
 [Immovable(ImmovableKind.Any)]
 [Reentrant]
-public sealed class ClientGatewayGrain(PaxosGoNode node, ClientSessionTable sessions) : Grain, IClientGatewayGrain
+public sealed class ClientGatewayGrain(PaxosGoNode node, ClientSessionTable sessions) : Grain, IClientGatewayGrain, IPaxosGoGrain
 {
     private CommandGate? _gate;
 
@@ -40,6 +40,7 @@ public sealed class ClientGatewayGrain(PaxosGoNode node, ClientSessionTable sess
         {
             if (command is null) throw CommandGate.Reject(CommandRejectionCodes.Malformed, "The command is missing.");
             gate.CheckFields(command.Application, command.ClientId, command.RequestId, command.Payload, command.Hash);
+            CommandGate.CheckNotAdministrator(command.ClientId);
             if (command.SessionId is not { Length: SessionHandshake.SessionIdLength } || command.Mac is not { Length: SessionHandshake.MacLength })
             {
                 throw CommandGate.Reject(CommandRejectionCodes.Malformed, $"The session id must be {SessionHandshake.SessionIdLength} bytes and the MAC {SessionHandshake.MacLength}.");

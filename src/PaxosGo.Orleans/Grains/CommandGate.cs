@@ -68,13 +68,30 @@ internal sealed class CommandGate(PaxosGoNode node, IGrainFactory grains, string
 
     /// <summary>
     /// The client's registered key (the administrator's key for <see cref="Replica.AdminClientId"/>)
-    /// and last executed request id, from this node's replica; rejects an unregistered client.
+    /// and last executed request id, from this node's replica; rejects an unregistered client. A
+    /// client this replica does not know yet may have been registered by a command it has not applied:
+    /// the node first passes a read barrier through Paxos (shared with concurrent reads, bounded by
+    /// the result timeout) and looks again, so a client whose registration committed can submit
+    /// through any node at once ("read your registration").
     /// </summary>
     public async Task<(byte[] PublicKey, ulong LastRequestId)> RegisteredAsync(string clientId)
     {
-        var client = await grains.GetGrain<ILearnerGrain>(LocalKey).LookupClient(clientId);
         bool admin = clientId == Replica.AdminClientId;
-        byte[]? publicKey = admin ? node.Options.AdminKeyBytes() : client.PublicKey;
+        var client = await node.LookupClient(grains, application, clientId);
+        if (!admin && client.PublicKey is null)
+        {
+            try
+            {
+                await grains.GetGrain<ILearnerGrain>(LocalKey).ReadLinearizable();
+                client = await node.LookupClient(grains, application, clientId);
+            }
+            catch (TimeoutException)
+            {
+                // No leader within the timeout: answer from what this replica has.
+            }
+        }
+
+        byte[]? publicKey = admin ? node.AdminPublicKey : client.PublicKey;
         if (publicKey is not null) return (publicKey, client.LastRequestId);
         throw await RegisteredElsewhereAsync(clientId)
             ? Reject(CommandRejectionCodes.NotRegistered, $"Client {Short(clientId)} is not registered for application '{application}'.")
@@ -90,12 +107,46 @@ internal sealed class CommandGate(PaxosGoNode node, IGrainFactory grains, string
         }
     }
 
-    /// <summary>Proposes a verified command through this node's proposer and waits for this node's replica to apply it.</summary>
+    /// <summary>
+    /// Proposes a verified command through this node's proposer (attested by this node: no other
+    /// path puts a client command into a log) and waits for this node's replica to apply it.
+    /// </summary>
     public async Task<Grains.CommandReply> ProposeAsync(string clientId, ulong requestId, byte[] payload)
     {
-        var result = grains.GetGrain<ILearnerGrain>(LocalKey).WaitForResult(clientId, requestId);
-        await grains.GetGrain<IProposerGrain>(LocalKey).Submit(new ClientCommand(clientId, requestId, payload));
+        var result = node.WaitForResult(grains, application, clientId, requestId);
+        await node.SubmitToProposer(grains, application, new ClientCommand(clientId, requestId, payload));
         return await result;
+    }
+
+    /// <summary>Administrative commands are signed: they cannot go through a session (whose MAC no replica could check).</summary>
+    public static void CheckNotAdministrator(string clientId)
+    {
+        if (clientId == Replica.AdminClientId)
+        {
+            throw Reject(CommandRejectionCodes.Malformed, "Administrative commands must be signed with the administrator's key (IApplicationGrain.Submit), not sent in a session.");
+        }
+    }
+
+    /// <summary>
+    /// An administrative command's body is a registration whose client id is the hex SHA-256 of its
+    /// 32-byte key; returns the payload the log carries: the body with the administrator's signature,
+    /// which every replica checks again when it applies it.
+    /// </summary>
+    public static byte[] AdministrativePayload(byte[] body, byte[] signature)
+    {
+        if (ClientRegistration.TryDecode(body) is not { } registration)
+        {
+            throw Reject(CommandRejectionCodes.Malformed, "The administrative command's payload is not a client registration or revocation.");
+        }
+
+        if (!registration.IsWellFormed)
+        {
+            throw Reject(
+                CommandRejectionCodes.Malformed,
+                $"A registration must name its client by the hex SHA-256 of its {ClientRegistration.PublicKeyLength}-byte public key; '{Short(registration.ClientId)}' is not that.");
+        }
+
+        return AdministrativeCommand.Wrap(body, signature);
     }
 
     /// <summary>A rejection with its code; counted when it reaches <see cref="Count"/>.</summary>
@@ -115,7 +166,7 @@ internal sealed class CommandGate(PaxosGoNode node, IGrainFactory grains, string
         foreach (var other in node.Options.Applications)
         {
             if (other == application) continue;
-            var info = await grains.GetGrain<ILearnerGrain>(GrainKeys.For(other, node.Identity.Name)).LookupClient(clientId);
+            var info = await node.LookupClient(grains, other, clientId);
             if (info.PublicKey is not null) return true;
         }
 

@@ -3,9 +3,13 @@ using PaxosGo.Orleans.Identity;
 
 namespace PaxosGo.Orleans.Grains;
 
-/// <summary>Marks a grain method that only code inside the cluster may call; calls from Orleans clients are refused.</summary>
+/// <summary>
+/// Marks a grain method as part of the client surface: the only methods a call from outside the
+/// cluster (an Orleans client) may reach. Every other method of a PaxosGo grain refuses such calls,
+/// and checks cryptographically what it receives, because Orleans lets a client forge the sending id.
+/// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public sealed class InternalOnlyAttribute : Attribute
+public sealed class ClientCallableAttribute : Attribute
 {
 }
 
@@ -25,52 +29,58 @@ public interface IProtocolGrain : IGrainWithStringKey
 public interface IAcceptorGrain : IProtocolGrain
 {
     /// <summary>What the acceptor holds, and where it runs.</summary>
-    [AlwaysInterleave]
+    [AlwaysInterleave, ClientCallable]
     Task<AcceptorStatus> GetStatus();
 }
 
 /// <summary>An application's proposer on one node, pinned; the proposers elect one leader among themselves.</summary>
 public interface IProposerGrain : IProtocolGrain
 {
-    /// <summary>Queues a client command for proposal (forwarded to the leader when this node does not lead).</summary>
-    [AlwaysInterleave, InternalOnly]
-    Task Submit(ClientCommand command);
+    /// <summary>
+    /// Queues a client command for proposal (forwarded to the leader when this node does not lead).
+    /// Only this node's entry grains call it, after verifying the client's authenticator: the
+    /// <paramref name="attestation"/> (<see cref="InternalCalls"/>) proves it; without it the call
+    /// is refused and nothing is proposed.
+    /// </summary>
+    [AlwaysInterleave]
+    Task Submit(ClientCommand command, byte[] attestation);
 
-    /// <summary>This node's learner has applied every slot below <paramref name="nextSlot"/>.</summary>
-    [AlwaysInterleave, InternalOnly]
-    Task NoteLearned(ulong nextSlot);
+    /// <summary>This node's learner has applied every slot below <paramref name="nextSlot"/> (attested by this node).</summary>
+    [AlwaysInterleave]
+    Task NoteLearned(ulong nextSlot, byte[] attestation);
 
-    /// <summary>This node's acceptor durably holds votes for slots below <paramref name="votedBelow"/>.</summary>
-    [AlwaysInterleave, InternalOnly]
-    Task NoteVoted(ulong votedBelow);
+    /// <summary>This node's acceptor durably holds votes for slots below <paramref name="votedBelow"/> (attested by this node).</summary>
+    [AlwaysInterleave]
+    Task NoteVoted(ulong votedBelow, byte[] attestation);
 
     /// <summary>Standing, ballot, leader and progress.</summary>
-    [AlwaysInterleave]
+    [AlwaysInterleave, ClientCallable]
     Task<ProposerStatus> GetStatus();
 }
 
 /// <summary>An application's learner on one node, pinned: applies chosen values to the node's replica.</summary>
 public interface ILearnerGrain : IProtocolGrain
 {
-    /// <summary>Waits until this replica has durably applied the command and returns its result.</summary>
-    [AlwaysInterleave, InternalOnly]
-    Task<CommandReply> WaitForResult(string clientId, ulong requestId);
+    /// <summary>Waits until this replica has applied the command and returns its result (attested by this node's entry grain).</summary>
+    [AlwaysInterleave]
+    Task<CommandReply> WaitForResult(string clientId, ulong requestId, byte[] attestation);
 
     /// <summary>The replica's frontier, <c>state</c> and digest.</summary>
-    [AlwaysInterleave]
+    [AlwaysInterleave, ClientCallable]
     Task<LearnerStatusReport> GetStatus();
 
     /// <summary>
     /// A linearizable read of <c>state</c>: proposes a read barrier through Paxos (it changes nothing)
     /// and answers once this replica has applied it, so the answer reflects every command
-    /// acknowledged before the read started.
+    /// acknowledged before the read started. Concurrent reads share barriers: at most one is in
+    /// flight and one waits to follow it.
     /// </summary>
-    [AlwaysInterleave]
+    [AlwaysInterleave, ClientCallable]
     Task<LearnerStatusReport> ReadLinearizable();
 
-    /// <summary>A client's registered key (null when not registered) and last executed request id, from this replica.</summary>
-    [AlwaysInterleave, InternalOnly]
-    Task<ClientInfo> LookupClient(string clientId);
+    /// <summary>A client's registered key (null when not registered) and last executed request id, from this replica (attested by this node's entry grain).</summary>
+    [AlwaysInterleave]
+    Task<ClientInfo> LookupClient(string clientId, byte[] attestation);
 }
 
 /// <summary>
@@ -85,6 +95,7 @@ public interface IApplicationGrain : IGrainWithStringKey
     /// with the same request id is safe. A command that fails verification throws
     /// <see cref="Commands.CommandRejectedException"/> and nothing is proposed.
     /// </summary>
+    [ClientCallable]
     Task<CommandReply> Submit(Commands.SignedCommand command);
 
     /// <summary>
@@ -92,9 +103,11 @@ public interface IApplicationGrain : IGrainWithStringKey
     /// signed the request, then returns the node's signed grant. Commands of the session then go to
     /// <see cref="IClientGatewayGrain"/> <c>{application}/{grant.Node}</c>.
     /// </summary>
+    [ClientCallable]
     Task<Commands.SessionGrant> OpenSession(Commands.SessionRequest request);
 
     /// <summary>This node's replica's <c>state</c> (it may lag the leader's).</summary>
+    [ClientCallable]
     Task<ulong> GetState();
 }
 
@@ -109,9 +122,11 @@ public interface IClientGatewayGrain : IGrainWithStringKey
     /// id) and, if it passes, proposes it and returns its result. Retrying with the same request id is
     /// safe. An unknown session is rejected with <c>unknown-session</c>: open a new one and resend.
     /// </summary>
+    [ClientCallable]
     Task<CommandReply> Submit(Commands.SessionCommand command);
 
     /// <summary>Closes a session; <paramref name="mac"/> is the session's close MAC. Anything else changes nothing.</summary>
+    [ClientCallable]
     Task CloseSession(byte[] sessionId, byte[] mac);
 }
 
@@ -121,7 +136,11 @@ public sealed record ClientInfo(
     [property: Id(0)] byte[]? PublicKey,
     [property: Id(1)] ulong LastRequestId);
 
-/// <summary>A verified client command, handed by the entry point to the node's proposer.</summary>
+/// <summary>
+/// A verified client command, handed by the entry point to the node's proposer. For the administrator
+/// (<c>$admin</c>) the payload is an <see cref="PaxosGo.Core.AdministrativeCommand"/>: the body with
+/// the administrator's signature, which every replica checks again when it applies it.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ClientCommand(
     [property: Id(0)] string ClientId,

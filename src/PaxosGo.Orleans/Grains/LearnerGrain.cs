@@ -6,6 +6,7 @@ using Orleans.Placement;
 using PaxosGo.Core;
 using PaxosGo.Orleans.Hosting;
 using PaxosGo.Orleans.Placement;
+using PaxosGo.Orleans.Transport;
 using PaxosGo.Orleans.Wire;
 
 namespace PaxosGo.Orleans.Grains;
@@ -42,14 +43,17 @@ public sealed class LearnerLogRecord
 [KeepAlive]
 public sealed class LearnerGrain(
     PaxosGoNode node,
+    ClientRegistry registry,
     ILogger<LearnerGrain> logger,
     [PersistentState("learner-snapshot", PaxosGoOptions.StorageProviderName)] IPersistentState<LearnerSnapshotRecord> snapshotStorage,
     [PersistentState("learner-log", PaxosGoOptions.StorageProviderName)] IPersistentState<LearnerLogRecord> logStorage)
-    : ProtocolGrain(node, logger), ILearnerGrain
+    : ProtocolGrain(node, logger), ILearnerGrain, IPaxosGoGrain
 {
     private readonly Dictionary<(string, ulong), List<TaskCompletionSource<CommandReply>>> _waiters = new();
     private readonly List<LogEntry> _tail = new(); // what the saved log holds: entries since the saved snapshot
     private Learner? _learner;
+    private Task<LearnerStatusReport>? _barrier; // the read barrier in flight
+    private TaskCompletionSource<LearnerStatusReport>? _nextBarrier; // reads that arrived while it was in flight
 
     /// <inheritdoc />
     protected override Role Role => Role.Learner;
@@ -66,14 +70,21 @@ public sealed class LearnerGrain(
             : Array.Empty<LogEntry>();
         ulong from = snapshot?.NextSlot ?? 0;
         _tail.AddRange(log.Where(e => e.Slot >= from)); // entries below the snapshot are left over from before it
-        var options = Node.Options.Learner with { RequireRegistration = true };
+        var options = Node.Options.Learner with { RequireRegistration = true, Administrator = Node.AdministratorOf(Application) };
         _learner = new Learner(Node.Self, Node.NodeIds, Node.Options.StateMachineFactory(Application), snapshot, _tail, options);
+        registry.Replace(Application, _learner.Replica.RegisteredClients);
         StartTicking();
         NotifyProposer();
     }
 
     /// <inheritdoc />
-    public Task<CommandReply> WaitForResult(string clientId, ulong requestId)
+    public Task<CommandReply> WaitForResult(string clientId, ulong requestId, byte[] attestation)
+    {
+        Refused(() => Node.CheckWaitForResult(Application, clientId, requestId, attestation));
+        return Wait(clientId, requestId);
+    }
+
+    private Task<CommandReply> Wait(string clientId, ulong requestId)
     {
         if (_learner!.Replica.TryGetCachedResult(clientId, requestId, out var cached))
         {
@@ -98,21 +109,60 @@ public sealed class LearnerGrain(
     }
 
     /// <inheritdoc />
-    public async Task<LearnerStatusReport> ReadLinearizable()
+    public Task<LearnerStatusReport> ReadLinearizable()
     {
-        ulong id = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
-        var barrier = WaitForResult(Replica.BarrierClientId, id);
-        await GrainFactory.GetGrain<IProposerGrain>(GrainKeys.For(Application, Node.Identity.Name))
-            .Submit(new ClientCommand(Replica.BarrierClientId, id, Array.Empty<byte>()));
-        await barrier;
-        // Applied through the barrier's slot: the replica now reflects every command acknowledged
-        // before the read started (and maybe some after, which a linearizable read allows).
-        return await GetStatus();
+        if (_barrier is null)
+        {
+            _barrier = RunBarrierAsync();
+            return _barrier;
+        }
+
+        // A barrier is in flight, but it may have been proposed before this read started: wait for
+        // the next one, which every read arriving meanwhile shares (at most one in flight, one queued).
+        _nextBarrier ??= new TaskCompletionSource<LearnerStatusReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        return _nextBarrier.Task;
+    }
+
+    private async Task<LearnerStatusReport> RunBarrierAsync()
+    {
+        try
+        {
+            ulong id = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
+            var barrier = Wait(Replica.BarrierClientId, id);
+            await Node.SubmitToProposer(GrainFactory, Application, new ClientCommand(Replica.BarrierClientId, id, Array.Empty<byte>()));
+            await barrier;
+            // Applied through the barrier's slot: the replica now reflects every command acknowledged
+            // before the read started (and maybe some after, which a linearizable read allows).
+            return await GetStatus();
+        }
+        finally
+        {
+            _barrier = null;
+            if (_nextBarrier is { } waiting)
+            {
+                _nextBarrier = null;
+                _barrier = RunBarrierAsync();
+                _ = ForwardAsync(_barrier, waiting);
+            }
+        }
+    }
+
+    private static async Task ForwardAsync(Task<LearnerStatusReport> from, TaskCompletionSource<LearnerStatusReport> to)
+    {
+        try
+        {
+            to.TrySetResult(await from);
+        }
+        catch (Exception e)
+        {
+            to.TrySetException(e);
+        }
     }
 
     /// <inheritdoc />
-    public Task<ClientInfo> LookupClient(string clientId)
+    public Task<ClientInfo> LookupClient(string clientId, byte[] attestation)
     {
+        Refused(() => Node.CheckLookupClient(Application, clientId, attestation));
         var replica = _learner!.Replica;
         return Task.FromResult(new ClientInfo(replica.RegisteredKey(clientId), replica.LastRequestId(clientId)));
     }
@@ -133,6 +183,7 @@ public sealed class LearnerGrain(
         var append = new List<LogEntry>();
         var messages = new List<Envelope>();
         var applied = new List<AppliedCommand>();
+        bool registryChanged = false;
         foreach (var input in inputs)
         {
             LearnerStep step = input switch
@@ -161,7 +212,11 @@ public sealed class LearnerGrain(
 
             if (step.Messages is not null) messages.AddRange(step.Messages);
             if (step.Applied is not null) applied.AddRange(step.Applied);
+            registryChanged |= step.Installed is not null
+                || (step.Applied?.Any(a => a.Outcome == ApplyOutcome.Executed && a.Command.ClientId == Replica.AdminClientId) ?? false);
         }
+
+        if (registryChanged) registry.Replace(Application, l.Replica.RegisteredClients);
 
         // Answer clients now, before our own log write: every applied value is chosen, so it is
         // already durable on a majority of acceptors, which keep it until a majority of learners
@@ -203,9 +258,9 @@ public sealed class LearnerGrain(
             else if (a.Outcome == ApplyOutcome.Duplicate) Metrics.CommandsDeduplicated.Add(1);
             if (a.Outcome == ApplyOutcome.Rejected && _waiters.Remove(a.Command.Key, out var refused))
             {
-                // The replicated registry refused it (revoked after the entry node checked): say so.
-                var error = new Commands.CommandRejectedException(
-                    Commands.CommandRejectionCodes.NotRegistered, $"Client {a.Command.ClientId} is not registered for '{Application}' (decided in slot {a.Slot}).");
+                // The replicated state refused it (revoked after the entry node checked, or an
+                // administrative command without the administrator's signature): say so.
+                var error = Rejection(a);
                 foreach (var w in refused) w.TrySetException(error);
                 continue;
             }
@@ -223,6 +278,13 @@ public sealed class LearnerGrain(
             foreach (var w in waiting) w.TrySetResult(reply);
         }
     }
+
+    private Commands.CommandRejectedException Rejection(AppliedCommand a) => a.Rejection switch
+    {
+        RejectionReason.BadSignature => new(Commands.CommandRejectionCodes.BadSignature, $"Administrative request {a.Command.RequestId} does not carry the administrator's signature; every replica refused it (slot {a.Slot}), nothing changed."),
+        RejectionReason.Malformed => new(Commands.CommandRejectionCodes.Malformed, $"Administrative request {a.Command.RequestId} is malformed; every replica refused it (slot {a.Slot}), nothing changed."),
+        _ => new(Commands.CommandRejectionCodes.NotRegistered, $"Client {a.Command.ClientId} is not registered for '{Application}' (decided in slot {a.Slot})."),
+    };
 
     private static Commands.CommandRejectedException StaleRequest(string clientId, ulong requestId) =>
         new(Commands.CommandRejectionCodes.StaleRequest, $"Request {requestId} of client {clientId} is older than its last executed request; it will never run.");
@@ -243,9 +305,5 @@ public sealed class LearnerGrain(
 
     private CommandReply Reply(CommandResult result) => new(result.State, result.Output, Node.Identity.Name);
 
-    private void NotifyProposer()
-    {
-        var proposer = GrainFactory.GetGrain<IProposerGrain>(GrainKeys.For(Application, Node.Identity.Name));
-        _ = proposer.NoteLearned(_learner!.NextSlot);
-    }
+    private void NotifyProposer() => _ = Node.NoteLearned(GrainFactory, Application, _learner!.NextSlot);
 }

@@ -30,7 +30,7 @@ public sealed class ProposerGrain(
     PaxosGoNode node,
     ILogger<ProposerGrain> logger,
     [PersistentState("proposer", PaxosGoOptions.StorageProviderName)] IPersistentState<ProposerRecord> storage)
-    : ProtocolGrain(node, logger), IProposerGrain
+    : ProtocolGrain(node, logger), IProposerGrain, IPaxosGoGrain
 {
     private Proposer? _proposer;
 
@@ -47,9 +47,9 @@ public sealed class ProposerGrain(
     }
 
     /// <inheritdoc />
-    public Task Submit(ClientCommand command)
+    public Task Submit(ClientCommand command, byte[] attestation)
     {
-        ArgumentNullException.ThrowIfNull(command);
+        Refused(() => Node.CheckSubmit(Application, command, attestation));
         if (!_proposer!.CanAccept)
         {
             throw new InvalidOperationException(
@@ -61,15 +61,17 @@ public sealed class ProposerGrain(
     }
 
     /// <inheritdoc />
-    public Task NoteLearned(ulong nextSlot)
+    public Task NoteLearned(ulong nextSlot, byte[] attestation)
     {
+        Refused(() => Node.CheckNoteLearned(Application, nextSlot, attestation));
         Enqueue(new LearnedInput(nextSlot));
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public Task NoteVoted(ulong votedBelow)
+    public Task NoteVoted(ulong votedBelow, byte[] attestation)
     {
+        Refused(() => Node.CheckNoteVoted(Application, votedBelow, attestation));
         Enqueue(new VotedInput(votedBelow));
         return Task.CompletedTask;
     }

@@ -68,18 +68,23 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
     /// <inheritdoc />
     public Task Deliver(SignedEnvelope envelope)
     {
-        ArgumentNullException.ThrowIfNull(envelope);
+        Refused(() => Accept(envelope));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Runs a check of an incoming call; a refusal is counted (by code) and thrown to the caller.</summary>
+    protected static void Refused(Action check)
+    {
+        ArgumentNullException.ThrowIfNull(check);
         try
         {
-            Accept(envelope);
+            check();
         }
         catch (ProtocolMessageRejectedException e)
         {
             Metrics.MessagesRejected.Add(1, new KeyValuePair<string, object?>("code", e.Code));
             throw;
         }
-
-        return Task.CompletedTask;
     }
 
     private void Accept(SignedEnvelope envelope)

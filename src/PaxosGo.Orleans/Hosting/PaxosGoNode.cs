@@ -1,12 +1,14 @@
 using Microsoft.Extensions.Options;
 using PaxosGo.Core;
 using PaxosGo.Orleans.Identity;
+using ClusterDigests = PaxosGo.Orleans.Identity.ClusterDigest;
 
 namespace PaxosGo.Orleans.Hosting;
 
 /// <summary>
 /// Everything a silo knows about itself as a PaxosGo node: its identity in the mesh, how it signs
-/// and verifies protocol envelopes, and the PaxosGo options. One per silo.
+/// and verifies protocol envelopes, how it attests its internal calls, the administrator, and the
+/// PaxosGo options. One per silo.
 /// </summary>
 public sealed class PaxosGoNode
 {
@@ -18,10 +20,30 @@ public sealed class PaxosGoNode
         Identity = identity;
         Options = options.Value;
         Options.Validate();
-        Signer = new EnvelopeSigner(identity);
-        Verifier = new EnvelopeVerifier(identity.Mesh);
+        AdminPublicKey = Options.AdminKeyBytes();
+        ClusterDigest = ClusterDigests.Compute(identity.Mesh, AdminPublicKey);
+        Signer = new EnvelopeSigner(identity, ClusterDigest);
+        Verifier = new EnvelopeVerifier(identity.Mesh, ClusterDigest);
         NodeIds = Enumerable.Range(0, identity.Mesh.Count).Select(i => new NodeId(i)).ToArray();
+        _adminVerifier = new Ed25519Verifier(AdminPublicKey);
     }
+
+    private readonly Ed25519Verifier _adminVerifier;
+
+    /// <summary>The administrator's raw Ed25519 public key.</summary>
+    public byte[] AdminPublicKey { get; }
+
+    /// <summary>
+    /// The digest of what every node must be configured with alike (mesh and administrator key);
+    /// carried and signed in every envelope, refused when it differs.
+    /// </summary>
+    public byte[] ClusterDigest { get; }
+
+    /// <summary>Attests this node's internal grain calls (a key that never leaves the process).</summary>
+    public LocalAttestation Attestation { get; } = new();
+
+    /// <summary>The administrator as the replicas of <paramref name="application"/> check it.</summary>
+    public Administrator AdministratorOf(string application) => new(application, _adminVerifier);
 
     /// <summary>This node's identity and the mesh.</summary>
     public NodeIdentity Identity { get; }

@@ -6,18 +6,24 @@ using Orleans.Configuration;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Identity;
 using PaxosGo.Orleans.Placement;
+using PaxosGo.Orleans.Transport;
 
 namespace PaxosGo.Orleans.Hosting;
 
 /// <summary>Adds PaxosGo to an Orleans silo.</summary>
 public static class SiloBuilderExtensions
 {
+    /// <summary>The largest Orleans message body a PaxosGo silo reads: the largest envelope payload and 1 MiB for the rest.</summary>
+    public const int MaxMessageBodyBytes = EnvelopeEncoding.MaxPayloadBytes + 1024 * 1024;
+
     /// <summary>
     /// Makes this silo the PaxosGo node <paramref name="identity"/>: names the silo after the node (so
-    /// pinned grains find it), registers the pinned placement, the node's signing and verifying, the
-    /// guard that keeps clients off internal grain methods, and a start-up task that activates this
-    /// node's proposer and learner of every application. Storage comes separately
-    /// (<see cref="AddPaxosGoAzureStorage"/>).
+    /// pinned grains find it), registers the pinned placement, the node's signing and verifying, TLS on
+    /// every Orleans link (silo links only with mesh nodes, the gateway only with registered clients
+    /// and the administrator: <see cref="NodeTls"/>), a frame-size limit that refuses oversized
+    /// messages before they are read, the allowlist that keeps clients on the client surface
+    /// (<see cref="ClientSurfaceCallFilter"/>), and a start-up task that activates this node's proposer
+    /// and learner of every application. Storage comes separately (<see cref="AddPaxosGoAzureStorage"/>).
     /// </summary>
     public static ISiloBuilder AddPaxosGo(this ISiloBuilder builder, NodeIdentity identity, Action<PaxosGoOptions>? configure = null)
     {
@@ -39,7 +45,18 @@ public static class SiloBuilderExtensions
         });
         builder.Configure<SiloOptions>(o => o.SiloName = identity.Name);
         builder.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
-        builder.AddIncomingGrainCallFilter<InternalOnlyCallFilter>();
+        builder.AddIncomingGrainCallFilter<ClientSurfaceCallFilter>();
+        builder.Services.AddSingleton<ClientRegistry>();
+        builder.Services.AddSingleton<NodeTls>();
+        builder.Configure<SiloConnectionOptions>(o =>
+        {
+            o.ConfigureSiloInboundConnection(c => c.UseServerTls(c.ApplicationServices.GetRequiredService<NodeTls>().SiloInbound));
+            o.ConfigureSiloOutboundConnection(c => c.UseClientTls(c.ApplicationServices.GetRequiredService<NodeTls>().SiloOutbound));
+            o.ConfigureGatewayInboundConnection(c => c.UseServerTls(c.ApplicationServices.GetRequiredService<NodeTls>().Gateway));
+        });
+        // Orleans reads a frame's length first: a message larger than any protocol envelope is refused,
+        // and its connection closed, before its body is read into memory.
+        builder.Configure<SiloMessagingOptions>(o => o.MaxMessageBodySize = MaxMessageBodyBytes);
         builder.AddStartupTask(static (services, cancellation) =>
         {
             // Activate in the background: placement needs this silo to be Active in membership first.

@@ -17,6 +17,7 @@ namespace PaxosGo.Orleans.Http;
 /// <item><c>GET /apps</c>: the applications.</item>
 /// <item><c>GET /apps/{app}/state</c>: this node's replica (<c>state</c>, next slot, digest): fast, possibly behind.</item>
 /// <item><c>GET /apps/{app}/state?consistency=linearizable</c>: reflects every command acknowledged before the request (a read barrier through Paxos).</item>
+/// <item><c>GET /apps/{app}/status</c>: this node's replica and its proposer: standing, ballot round, the leader it knows.</item>
 /// <item><c>GET /mesh</c>: every node of the mesh, up or down, and the leader of each application as this node sees it.</item>
 /// </list>
 /// </remarks>
@@ -32,8 +33,15 @@ public static class ReadApi
         ArgumentNullException.ThrowIfNull(mesh);
         ArgumentNullException.ThrowIfNull(applications);
         var grains = endpoints.ServiceProvider.GetRequiredService<IGrainFactory>();
+        var api = endpoints.MapGroup(string.Empty);
+        // Every answer is JSON, and says so: browsers must not sniff it as anything else.
+        api.AddEndpointFilter(static async (context, next) =>
+        {
+            context.HttpContext.Response.Headers.XContentTypeOptions = "nosniff";
+            return await next(context);
+        });
 
-        endpoints.MapGet("/health", async () =>
+        api.MapGet("/health", async () =>
         {
             try
             {
@@ -50,18 +58,15 @@ public static class ReadApi
             }
         });
 
-        endpoints.MapGet("/apps", () => Results.Ok(new { node, applications }));
+        api.MapGet("/apps", () => Results.Ok(new { node, applications }));
 
-        endpoints.MapGet("/apps/{app}/state", async (string app, string? consistency) =>
+        api.MapGet("/apps/{app}/state", async (string app, string? consistency) =>
         {
-            if (!applications.Contains(app, StringComparer.Ordinal))
-            {
-                return Results.Json(new { error = "unknown-application", message = $"This cluster does not run '{app}'." }, statusCode: StatusCodes.Status404NotFound);
-            }
+            if (!applications.Contains(app, StringComparer.Ordinal)) return UnknownApplication(app);
 
             if (consistency is not (null or "" or "local" or "linearizable"))
             {
-                return Results.Json(new { error = "bad-request", message = $"consistency must be 'local' or 'linearizable', not '{consistency}'." }, statusCode: StatusCodes.Status400BadRequest);
+                return Results.Json(new { error = "bad-request", message = "consistency must be 'local' or 'linearizable'." }, statusCode: StatusCodes.Status400BadRequest);
             }
 
             bool linearizable = consistency == "linearizable";
@@ -86,7 +91,36 @@ public static class ReadApi
             }
         });
 
-        endpoints.MapGet("/mesh", async () =>
+        api.MapGet("/apps/{app}/status", async (string app) =>
+        {
+            if (!applications.Contains(app, StringComparer.Ordinal)) return UnknownApplication(app);
+
+            string key = GrainKeys.For(app, node);
+            try
+            {
+                var learner = await grains.GetGrain<ILearnerGrain>(key).GetStatus().WaitAsync(ReadTimeout);
+                var proposer = await grains.GetGrain<IProposerGrain>(key).GetStatus().WaitAsync(ReadTimeout);
+                return Results.Ok(new
+                {
+                    application = app,
+                    node,
+                    state = learner.State,
+                    nextSlot = learner.NextSlot,
+                    digest = learner.Digest,
+                    standing = proposer.Standing,
+                    ballotRound = proposer.BallotRound,
+                    leader = proposer.Leader,
+                    chosenBelow = proposer.ChosenBelow,
+                    pending = proposer.Pending,
+                });
+            }
+            catch (TimeoutException e)
+            {
+                return Results.Json(new { error = "timeout", message = e.Message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
+        });
+
+        api.MapGet("/mesh", async () =>
         {
             var nodes = await Task.WhenAll(mesh.Nodes.Select(async n =>
             {
@@ -120,5 +154,12 @@ public static class ReadApi
         });
 
         return endpoints;
+    }
+
+    /// <summary>404 for an application this cluster does not run; the name is echoed only when it is a valid one, never arbitrary input.</summary>
+    private static IResult UnknownApplication(string app)
+    {
+        string what = GrainKeys.IsValidName(app) ? $"'{app}'" : "an application of that name (it is not a valid application name)";
+        return Results.Json(new { error = "unknown-application", message = $"This cluster does not run {what}." }, statusCode: StatusCodes.Status404NotFound);
     }
 }

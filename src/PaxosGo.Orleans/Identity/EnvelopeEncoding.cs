@@ -5,9 +5,9 @@ using System.Text;
 namespace PaxosGo.Orleans.Identity;
 
 /// <summary>
-/// The canonical bytes an envelope signature covers: ASCII <c>paxosgo-envelope-v1</c>, then the
-/// UTF-8 application prefixed by its length (int32), From (int32), To (int32), Role (one byte), and
-/// the payload prefixed by its length (int32); every integer little-endian.
+/// The canonical bytes an envelope signature covers: ASCII <c>paxosgo-envelope-v2</c>, the 32-byte
+/// cluster digest, then the UTF-8 application prefixed by its length (int32), From (int32), To
+/// (int32), Role (one byte), and the payload prefixed by its length (int32); every integer little-endian.
 /// </summary>
 internal static class EnvelopeEncoding
 {
@@ -17,14 +17,14 @@ internal static class EnvelopeEncoding
     /// <summary>The longest application name, in UTF-8 bytes.</summary>
     public const int MaxApplicationBytes = 256;
 
-    private static readonly byte[] Domain = Encoding.ASCII.GetBytes("paxosgo-envelope-v1");
+    private static readonly byte[] Domain = Encoding.ASCII.GetBytes("paxosgo-envelope-v2");
 
     /// <summary>Calls <paramref name="use"/> with the canonical bytes (valid only during the call).</summary>
     public static TResult WithCanonicalBytes<TState, TResult>(
-        string application, int from, int to, byte role, ReadOnlySpan<byte> payload, TState state, CanonicalBytesFunc<TState, TResult> use)
+        ReadOnlySpan<byte> cluster, string application, int from, int to, byte role, ReadOnlySpan<byte> payload, TState state, CanonicalBytesFunc<TState, TResult> use)
     {
         var applicationLength = Encoding.UTF8.GetByteCount(application);
-        var length = Domain.Length + 4 + applicationLength + 4 + 4 + 1 + 4 + payload.Length;
+        var length = Domain.Length + cluster.Length + 4 + applicationLength + 4 + 4 + 1 + 4 + payload.Length;
         var rented = ArrayPool<byte>.Shared.Rent(length);
         try
         {
@@ -32,6 +32,8 @@ internal static class EnvelopeEncoding
             var offset = 0;
             Domain.CopyTo(span);
             offset += Domain.Length;
+            cluster.CopyTo(span[offset..]);
+            offset += cluster.Length;
             BinaryPrimitives.WriteInt32LittleEndian(span[offset..], applicationLength);
             offset += 4;
             offset += Encoding.UTF8.GetBytes(application, span[offset..]);
@@ -53,8 +55,8 @@ internal static class EnvelopeEncoding
     }
 
     /// <summary>The canonical bytes as a new array (for tests and diagnostics).</summary>
-    public static byte[] CanonicalBytes(string application, int from, int to, byte role, ReadOnlySpan<byte> payload) =>
-        WithCanonicalBytes(application, from, to, role, payload, 0, static (bytes, _) => bytes.ToArray());
+    public static byte[] CanonicalBytes(ReadOnlySpan<byte> cluster, string application, int from, int to, byte role, ReadOnlySpan<byte> payload) =>
+        WithCanonicalBytes(cluster, application, from, to, role, payload, 0, static (bytes, _) => bytes.ToArray());
 }
 
 /// <summary>Consumes the canonical bytes of an envelope.</summary>

@@ -7,13 +7,18 @@ namespace PaxosGo.Orleans.Identity;
 public sealed class EnvelopeSigner
 {
     private readonly NodeIdentity identity;
+    private readonly byte[] cluster;
 
-    /// <summary>Creates a signer that signs as <paramref name="identity"/>.</summary>
+    /// <summary>Creates a signer that signs as <paramref name="identity"/> of the cluster <paramref name="clusterDigest"/>.</summary>
     /// <param name="identity">This node's identity.</param>
-    public EnvelopeSigner(NodeIdentity identity)
+    /// <param name="clusterDigest">This node's <see cref="ClusterDigest"/>.</param>
+    public EnvelopeSigner(NodeIdentity identity, byte[] clusterDigest)
     {
         ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(clusterDigest);
+        if (clusterDigest.Length != ClusterDigest.Length) throw new ArgumentException($"A cluster digest is {ClusterDigest.Length} bytes.", nameof(clusterDigest));
         this.identity = identity;
+        cluster = clusterDigest.ToArray();
     }
 
     /// <summary>
@@ -45,7 +50,7 @@ public sealed class EnvelopeSigner
 
         var from = identity.Index;
         var signature = EnvelopeEncoding.WithCanonicalBytes(
-            application, from, to, (byte)role, payload, identity, static (bytes, id) => id.Sign(bytes));
-        return new SignedEnvelope(application, from, to, (byte)role, payload, signature);
+            cluster, application, from, to, (byte)role, payload, identity, static (bytes, id) => id.Sign(bytes));
+        return new SignedEnvelope(application, from, to, (byte)role, payload, signature, cluster);
     }
 }

@@ -13,16 +13,20 @@ public sealed class EnvelopeVerifier
     private static readonly SignatureAlgorithm Algorithm = SignatureAlgorithm.Ed25519;
 
     private readonly Mesh mesh;
+    private readonly byte[] cluster;
 
     // Imported once per node; null when a mesh key cannot be imported (every envelope from it then fails).
     private readonly PublicKey?[] publicKeys;
 
-    /// <summary>Creates a verifier trusting exactly the keys of <paramref name="mesh"/>.</summary>
+    /// <summary>Creates a verifier trusting exactly the keys of <paramref name="mesh"/>, for senders configured as <paramref name="clusterDigest"/> says.</summary>
     /// <param name="mesh">The mesh.</param>
-    public EnvelopeVerifier(Mesh mesh)
+    /// <param name="clusterDigest">This node's <see cref="ClusterDigest"/>: senders must have the same.</param>
+    public EnvelopeVerifier(Mesh mesh, byte[] clusterDigest)
     {
         ArgumentNullException.ThrowIfNull(mesh);
+        ArgumentNullException.ThrowIfNull(clusterDigest);
         this.mesh = mesh;
+        cluster = clusterDigest.ToArray();
         publicKeys = new PublicKey?[mesh.Count];
         for (var i = 0; i < mesh.Count; i++)
         {
@@ -36,7 +40,8 @@ public sealed class EnvelopeVerifier
     /// Accepts <paramref name="envelope"/> or throws. Checks, in order: fields present and within
     /// size limits (<see cref="RejectionCodes.Malformed"/>), a 64-byte signature
     /// (<see cref="RejectionCodes.BadSignature"/>), the sender is a mesh index
-    /// (<see cref="RejectionCodes.UnknownSender"/>), recipient, role and application are the expected
+    /// (<see cref="RejectionCodes.UnknownSender"/>), the sender's cluster digest is this node's
+    /// (<see cref="RejectionCodes.ConfigurationMismatch"/>), recipient, role and application are the expected
     /// ones (<see cref="RejectionCodes.Misdirected"/>), and the signature verifies against the
     /// sender's mesh public key (<see cref="RejectionCodes.BadSignature"/>).
     /// </summary>
@@ -53,9 +58,9 @@ public sealed class EnvelopeVerifier
             throw Reject(RejectionCodes.Malformed, "the envelope is null");
         }
 
-        if (envelope.Application is null || envelope.Payload is null || envelope.Signature is null)
+        if (envelope.Application is null || envelope.Payload is null || envelope.Signature is null || envelope.Cluster is null)
         {
-            throw Reject(RejectionCodes.Malformed, $"the envelope from node {envelope.From} has a null application, payload or signature");
+            throw Reject(RejectionCodes.Malformed, $"the envelope from node {envelope.From} has a null application, payload, signature or cluster digest");
         }
 
         // Every UTF-16 char is at least one UTF-8 byte, so a long string is refused without encoding it.
@@ -81,6 +86,14 @@ public sealed class EnvelopeVerifier
         }
 
         var sender = mesh[envelope.From].Name;
+        if (!envelope.Cluster.AsSpan().SequenceEqual(cluster))
+        {
+            throw Reject(
+                RejectionCodes.ConfigurationMismatch,
+                $"the envelope from node {envelope.From} ('{sender}') was sent under cluster digest {ClusterDigest.Abbreviate(envelope.Cluster)}, this node's is {ClusterDigest.Abbreviate(cluster)}: " +
+                "the two nodes have a different mesh file or administrator key, and must not take part in one log");
+        }
+
         if (envelope.To != expectedTo || envelope.Role != (byte)expectedRole || !string.Equals(envelope.Application, expectedApplication, StringComparison.Ordinal))
         {
             throw Reject(
@@ -91,6 +104,7 @@ public sealed class EnvelopeVerifier
 
         var publicKey = publicKeys[envelope.From];
         var valid = publicKey is not null && EnvelopeEncoding.WithCanonicalBytes(
+            cluster,
             envelope.Application,
             envelope.From,
             envelope.To,

@@ -3,8 +3,9 @@ using Orleans;
 namespace PaxosGo.Orleans.Identity;
 
 /// <summary>
-/// A node-to-node protocol envelope was refused: malformed, from an unknown sender, misdirected, or
-/// not signed by its claimed sender. Serializable by Orleans, so it crosses grain calls with its
+/// A node-to-node protocol envelope was refused: malformed, from an unknown sender, from a node
+/// configured differently, misdirected, or not signed by its claimed sender; or an internal call
+/// without its node's attestation. Serializable by Orleans, so it crosses grain calls with its
 /// <see cref="Code"/> and message intact.
 /// </summary>
 [GenerateSerializer]
@@ -61,6 +62,12 @@ public static class RejectionCodes
 
     /// <summary>The signature is not 64 bytes or does not verify against the sender's mesh public key.</summary>
     public const string BadSignature = "bad-signature";
+
+    /// <summary>The sender's cluster digest (mesh and administrator key, <see cref="ClusterDigest"/>) is not the receiver's: the two nodes are configured differently.</summary>
+    public const string ConfigurationMismatch = "config-mismatch";
+
+    /// <summary>An internal call of a node carries no valid attestation of that node (<see cref="LocalAttestation"/>).</summary>
+    public const string Unauthenticated = "unauthenticated";
 
     /// <summary>No code was given (the standard exception constructors).</summary>
     public const string Unspecified = "unspecified";

@@ -4,7 +4,8 @@ namespace PaxosGo.Orleans.Identity;
 
 /// <summary>
 /// The unit carried by every node-to-node grain call: an encoded protocol message, who sent it to
-/// which role of which node for which application, and the sender's signature over all of it (see
+/// which role of which node for which application, the sender's cluster digest, and the sender's
+/// signature over all of it (see
 /// <see cref="EnvelopeSigner"/> and <see cref="EnvelopeVerifier"/>). The arrays must not be modified
 /// once the envelope is built.
 /// </summary>
@@ -14,6 +15,7 @@ namespace PaxosGo.Orleans.Identity;
 /// <param name="Role">The receiving role, as <c>(byte)PaxosGo.Core.Role</c>.</param>
 /// <param name="Payload">The encoded protocol message.</param>
 /// <param name="Signature">The sender's 64-byte Ed25519 signature.</param>
+/// <param name="Cluster">The sender's <see cref="ClusterDigest"/> (signed with the rest).</param>
 [GenerateSerializer, Immutable]
 public sealed record SignedEnvelope(
     [property: Id(0)] string Application,
@@ -21,4 +23,5 @@ public sealed record SignedEnvelope(
     [property: Id(2)] int To,
     [property: Id(3)] byte Role,
     [property: Id(4)] byte[] Payload,
-    [property: Id(5)] byte[] Signature);
+    [property: Id(5)] byte[] Signature,
+    [property: Id(6)] byte[] Cluster);

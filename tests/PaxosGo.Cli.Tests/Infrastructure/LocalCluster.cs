@@ -175,7 +175,7 @@ public sealed partial class LocalCluster : IAsyncLifetime
         await WaitUntilEveryNodeAnswersAsync().ConfigureAwait(false);
 
         Check(await RunCliAsync("keygen", "--out", ClientKey).ConfigureAwait(false));
-        Check(await RunCliOnClusterAsync("register", "--app", App, "--admin-key", AdminKey, "--client-key", ClientKey, "--timeout", "60").ConfigureAwait(false));
+        Check(await RunCliOnClusterAsync("register", "--app", App, "--mesh", MeshFile, "--admin-key", AdminKey, "--client-key", ClientKey, "--timeout", "60").ConfigureAwait(false));
     }
 
     private async Task WaitUntilEveryNodeAnswersAsync()

@@ -65,10 +65,9 @@ public sealed class CommandAuthenticationTests(AzuriteFixture azurite)
         await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
         var client = await cluster.RegisterClientAsync(Patience);
         await cluster.SubmitAsync(client, 1, [1], Patience);
-        using var key = NodeKey.Generate();
 
         // Revoke (the admin signs a revocation of this client's key).
-        await cluster.SubmitAsync(cluster.Admin.Registration(PaxosTestCluster.Application, cluster.NextAdminRequest(), false, client.ClientId, key.PublicKey), Patience);
+        await cluster.SubmitAsync(cluster.Admin.Registration(PaxosTestCluster.Application, cluster.NextAdminRequest(), false, client.ClientId, client.PublicKey), Patience);
         var replicas = await cluster.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, Patience);
 
         var rejected = await Assert.ThrowsAsync<CommandRejectedException>(

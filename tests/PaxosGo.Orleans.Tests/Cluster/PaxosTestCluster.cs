@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
@@ -6,6 +8,7 @@ using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Hosting;
 using PaxosGo.Orleans.Identity;
+using PaxosGo.Orleans.Transport;
 
 namespace PaxosGo.Orleans.Tests.Cluster;
 
@@ -49,7 +52,13 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
     /// Starts three silos. Reusing <paramref name="directory"/> and <paramref name="container"/> restarts the
     /// same cluster on the same storage. The directory (keys, mesh) is deleted on dispose unless <paramref name="keepDirectory"/>.
     /// </summary>
-    public static async Task<PaxosTestCluster> StartAsync(string connectionString, string? directory = null, string? container = null, bool keepDirectory = false)
+    /// <param name="connectionString">The storage.</param>
+    /// <param name="directory">Where keys and mesh live (reuse it to restart the same cluster).</param>
+    /// <param name="container">The blob container.</param>
+    /// <param name="keepDirectory">Keep the directory on dispose.</param>
+    /// <param name="misconfiguredNode">A node started with another administrator key than the others (a misconfiguration).</param>
+    public static async Task<PaxosTestCluster> StartAsync(
+        string connectionString, string? directory = null, string? container = null, bool keepDirectory = false, string? misconfiguredNode = null)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "paxosgo-test-" + Guid.NewGuid().ToString("N")[..12]);
         container ??= "paxosgo-" + Guid.NewGuid().ToString("N")[..16];
@@ -64,6 +73,7 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
             ["PaxosGoTest:Directory"] = directory,
             ["PaxosGoTest:Storage"] = connectionString,
             ["PaxosGoTest:Container"] = container,
+            ["PaxosGoTest:MisconfiguredNode"] = misconfiguredNode,
         }));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
@@ -82,24 +92,47 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
 
     public SiloHandle SiloOf(string node) => Cluster.Silos.Single(s => NodeOfSilo(s.Name) == node);
 
+    /// <summary>The PaxosGo node services of <paramref name="node"/>'s silo (in this process): what an insider of that node holds.</summary>
+    public PaxosGoNode NodeServices(string node) =>
+        ((InProcessSiloHandle)SiloOf(node)).ServiceProvider.GetRequiredService<PaxosGoNode>();
+
+    /// <summary>The digest every node of this cluster signs its envelopes under.</summary>
+    public byte[] ClusterDigest => global::PaxosGo.Orleans.Identity.ClusterDigest.Compute(Mesh, AdminKey.PublicKey);
+
     /// <summary>An Orleans client that can reach the cluster only through <paramref name="node"/>'s gateway.</summary>
     public Task<Microsoft.Extensions.Hosting.IHost> ConnectThroughAsync(string node) => ConnectThroughAsync([node]);
 
-    /// <summary>An Orleans client that can reach the cluster only through the gateways of <paramref name="nodes"/>.</summary>
-    public async Task<Microsoft.Extensions.Hosting.IHost> ConnectThroughAsync(string[] nodes)
+    /// <summary>
+    /// An Orleans client that can reach the cluster only through the gateways of <paramref name="nodes"/>,
+    /// over TLS as <paramref name="key"/> (default: the administrator, whom every gateway accepts).
+    /// </summary>
+    public async Task<Microsoft.Extensions.Hosting.IHost> ConnectThroughAsync(string[] nodes, NodeKey? key = null, Action<IClientBuilder>? configure = null, TimeSpan? timeout = null)
     {
         var gateways = nodes.Select(node => (SiloOf(node).GatewayAddress ?? throw new InvalidOperationException($"{node} has no gateway")).Endpoint).ToArray();
         var host = new Microsoft.Extensions.Hosting.HostBuilder()
-            .UseOrleansClient(c => c
-                .Configure<global::Orleans.Configuration.ClusterOptions>(o =>
-                {
-                    o.ClusterId = Cluster.Options.ClusterId;
-                    o.ServiceId = Cluster.Options.ServiceId;
-                })
-                .UseStaticClustering(gateways))
+            .UseOrleansClient(c =>
+            {
+                c.Configure<global::Orleans.Configuration.ClusterOptions>(o =>
+                    {
+                        o.ClusterId = Cluster.Options.ClusterId;
+                        o.ServiceId = Cluster.Options.ServiceId;
+                    })
+                    .UseStaticClustering(gateways)
+                    .UsePaxosGoTls(key ?? AdminKey, Mesh);
+                configure?.Invoke(c);
+            })
             .Build();
-        using var connecting = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        await host.StartAsync(connecting.Token);
+        using var connecting = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(20));
+        try
+        {
+            await host.StartAsync(connecting.Token);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
         return host;
     }
 
@@ -225,6 +258,8 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
         File.WriteAllText(meshPath, Mesh.Create(nodes).ToJson());
         using var admin = NodeKey.Generate();
         admin.Save(Path.Combine(directory, "admin.key"));
+        using var otherAdmin = NodeKey.Generate();
+        otherAdmin.Save(Path.Combine(directory, "other-admin.key"));
     }
 
     private sealed class SiloConfigurator : ISiloConfigurator
@@ -238,8 +273,10 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
             var mesh = Mesh.Load(Path.Combine(directory, "mesh.json"));
             var key = NodeKey.Load(Path.Combine(directory, node + ".key"));
             var identity = NodeIdentity.Create(mesh, key, node);
-            using var admin = NodeKey.Load(Path.Combine(directory, "admin.key"));
+            bool misconfigured = config["PaxosGoTest:MisconfiguredNode"] == node;
+            using var admin = NodeKey.Load(Path.Combine(directory, misconfigured ? "other-admin.key" : "admin.key"));
             string adminPublicKey = Convert.ToHexStringLower(admin.PublicKey);
+            siloBuilder.Services.AddLogging(l => l.AddProvider(new Infrastructure.SiloLogCapture()));
             siloBuilder
                 .AddPaxosGo(identity, o =>
                 {
@@ -257,7 +294,12 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
         public void Configure(IConfiguration configuration, IClientBuilder clientBuilder)
         {
             string storage = configuration["PaxosGoTest:Storage"]!;
+            string directory = configuration["PaxosGoTest:Directory"]!;
             clientBuilder.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
+            // The test's own client connects as the administrator (every gateway accepts it); the
+            // clients it registers authenticate their commands with their own keys over this connection.
+            using var admin = NodeKey.Load(Path.Combine(directory, "admin.key"));
+            clientBuilder.UsePaxosGoTls(admin, Mesh.Load(Path.Combine(directory, "mesh.json")));
         }
     }
 }

@@ -60,6 +60,29 @@ public sealed class ReadApiTests(AzuriteFixture azurite)
         Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync($"/apps/{PaxosTestCluster.Application}/state?consistency=eventual")).StatusCode);
         Assert.Equal(acknowledged, (await http.GetFromJsonAsync<JsonElement>($"/apps/{PaxosTestCluster.Application}/state")).GetProperty("state").GetUInt64());
 
+        // The node's own status: its replica and its proposer's view of the leader.
+        var status = await http.GetFromJsonAsync<JsonElement>($"/apps/{PaxosTestCluster.Application}/status");
+        Assert.Equal(acknowledged, status.GetProperty("state").GetUInt64());
+        Assert.Contains(status.GetProperty("leader").GetString(), PaxosTestCluster.Nodes);
+        Assert.False(string.IsNullOrEmpty(status.GetProperty("standing").GetString()));
+
+        // Requested names are never echoed unless they are valid application names, and nothing is sniffed.
+        foreach (string path in new[] { "/health", "/apps", "/mesh", $"/apps/{PaxosTestCluster.Application}/state", "/apps/%3Cscript%3Ealert(1)%3C%2Fscript%3E/state", "/apps/x%22y/status" })
+        {
+            var response = await http.GetAsync(path);
+            Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            string body = await response.Content.ReadAsStringAsync();
+            Assert.DoesNotContain("script", body, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain("alert", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("x\\u0022y", body, StringComparison.Ordinal);
+            Assert.DoesNotContain("x\\\"y", body, StringComparison.Ordinal);
+        }
+
+        var unknown = await http.GetAsync("/apps/%3Cscript%3E/state");
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("unknown-application", (await unknown.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+
         // A node that is down shows as down.
         await cluster.Cluster.KillSiloAsync(cluster.SiloOf("node-a"));
         var deadline = DateTime.UtcNow + Patience;

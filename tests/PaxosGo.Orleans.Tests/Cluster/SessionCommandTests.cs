@@ -1,3 +1,4 @@
+using PaxosGo.Core;
 using Microsoft.Extensions.DependencyInjection;
 using PaxosGo.Client;
 using PaxosGo.Orleans.Commands;
@@ -113,8 +114,7 @@ public sealed class SessionCommandTests(AzuriteFixture azurite)
         var gateway = cluster.Gateway(session.Node);
         ulong state = (await gateway.Submit(session.Authenticate(1, [1]))).State;
 
-        using var key = NodeKey.Generate();
-        await cluster.SubmitAsync(cluster.Admin.Registration(App, cluster.NextAdminRequest(), false, client.ClientId, key.PublicKey), Patience);
+        await cluster.SubmitAsync(cluster.Admin.Registration(App, cluster.NextAdminRequest(), false, client.ClientId, client.PublicKey), Patience);
         await cluster.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, Patience);
 
         var rejected = await Assert.ThrowsAsync<CommandRejectedException>(() => gateway.Submit(session.Authenticate(2, [1])));

@@ -1,3 +1,4 @@
+using PaxosGo.Core;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Time.Testing;
 using PaxosGo.Orleans.Commands;

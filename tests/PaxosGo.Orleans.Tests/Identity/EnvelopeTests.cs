@@ -8,6 +8,7 @@ namespace PaxosGo.Orleans.Tests.Identity;
 public sealed class EnvelopeTests : IDisposable
 {
     private const string App = "kv";
+    private static readonly byte[] Cluster = Enumerable.Range(0, 32).Select(i => (byte)(i * 7)).ToArray();
 
     private readonly TestMesh mesh = new("node-a", "node-b", "node-c");
     private readonly EnvelopeVerifier verifier;
@@ -16,7 +17,7 @@ public sealed class EnvelopeTests : IDisposable
 
     public EnvelopeTests()
     {
-        verifier = new EnvelopeVerifier(mesh.Mesh);
+        verifier = new EnvelopeVerifier(mesh.Mesh, Cluster);
         sender = mesh.Identity("node-a");
         receiver = mesh.Identity("node-c");
     }
@@ -24,7 +25,7 @@ public sealed class EnvelopeTests : IDisposable
     public void Dispose() => mesh.Dispose();
 
     private SignedEnvelope Sealed() =>
-        new EnvelopeSigner(sender).Seal(App, receiver.Index, Role.Acceptor, Encoding.UTF8.GetBytes("prepare 7"));
+        new EnvelopeSigner(sender, Cluster).Seal(App, receiver.Index, Role.Acceptor, Encoding.UTF8.GetBytes("prepare 7"));
 
     private ProtocolMessageRejectedException Rejected(SignedEnvelope envelope, int? to = null, Role role = Role.Acceptor, string app = App) =>
         Assert.Throws<ProtocolMessageRejectedException>(() => verifier.Verify(envelope, to ?? receiver.Index, role, app));
@@ -49,7 +50,7 @@ public sealed class EnvelopeTests : IDisposable
     [Fact]
     public void Envelope_to_itself_with_empty_payload_verifies()
     {
-        var envelope = new EnvelopeSigner(sender).Seal(App, sender.Index, Role.Learner, []);
+        var envelope = new EnvelopeSigner(sender, Cluster).Seal(App, sender.Index, Role.Learner, []);
 
         verifier.Verify(envelope, sender.Index, Role.Learner, App);
     }
@@ -143,8 +144,8 @@ public sealed class EnvelopeTests : IDisposable
     {
         using var stranger = NodeKey.Generate();
         var payload = Encoding.UTF8.GetBytes("accept 7");
-        var canonical = EnvelopeEncoding.CanonicalBytes(App, sender.Index, receiver.Index, (byte)Role.Acceptor, payload);
-        var forged = new SignedEnvelope(App, sender.Index, receiver.Index, (byte)Role.Acceptor, payload, stranger.Sign(canonical));
+        var canonical = EnvelopeEncoding.CanonicalBytes(Cluster, App, sender.Index, receiver.Index, (byte)Role.Acceptor, payload);
+        var forged = new SignedEnvelope(App, sender.Index, receiver.Index, (byte)Role.Acceptor, payload, stranger.Sign(canonical), Cluster);
 
         var ex = Rejected(forged);
 
@@ -171,6 +172,7 @@ public sealed class EnvelopeTests : IDisposable
         Assert.Equal(RejectionCodes.Malformed, Rejected(envelope with { Application = null! }).Code);
         Assert.Equal(RejectionCodes.Malformed, Rejected(envelope with { Payload = null! }).Code);
         Assert.Equal(RejectionCodes.Malformed, Rejected(envelope with { Signature = null! }).Code);
+        Assert.Equal(RejectionCodes.Malformed, Rejected(envelope with { Cluster = null! }).Code);
         Assert.Equal(RejectionCodes.Malformed, Rejected(null!).Code);
     }
 
@@ -178,7 +180,7 @@ public sealed class EnvelopeTests : IDisposable
     public void Payload_over_16_MiB_is_rejected_as_malformed_and_cannot_be_sealed()
     {
         var big = new byte[(16 * 1024 * 1024) + 1];
-        var signer = new EnvelopeSigner(sender);
+        var signer = new EnvelopeSigner(sender, Cluster);
 
         Assert.Equal(RejectionCodes.Malformed, Rejected(Sealed() with { Payload = big }).Code);
         Assert.Throws<ArgumentOutOfRangeException>(() => signer.Seal(App, receiver.Index, Role.Acceptor, big));
@@ -187,7 +189,7 @@ public sealed class EnvelopeTests : IDisposable
     [Fact]
     public void Payload_of_exactly_16_MiB_verifies()
     {
-        var envelope = new EnvelopeSigner(sender).Seal(App, receiver.Index, Role.Acceptor, new byte[16 * 1024 * 1024]);
+        var envelope = new EnvelopeSigner(sender, Cluster).Seal(App, receiver.Index, Role.Acceptor, new byte[16 * 1024 * 1024]);
 
         verifier.Verify(envelope, receiver.Index, Role.Acceptor, App);
     }
@@ -197,7 +199,7 @@ public sealed class EnvelopeTests : IDisposable
     {
         var longest = new string('é', 128); // 256 UTF-8 bytes
         var tooLong = longest + "x";
-        var signer = new EnvelopeSigner(sender);
+        var signer = new EnvelopeSigner(sender, Cluster);
         var envelope = signer.Seal(longest, receiver.Index, Role.Acceptor, [1]);
         verifier.Verify(envelope, receiver.Index, Role.Acceptor, longest);
 
@@ -208,7 +210,7 @@ public sealed class EnvelopeTests : IDisposable
     [Fact]
     public void Seal_refuses_a_recipient_outside_the_mesh_or_an_unknown_role()
     {
-        var signer = new EnvelopeSigner(sender);
+        var signer = new EnvelopeSigner(sender, Cluster);
 
         Assert.Throws<ArgumentOutOfRangeException>(() => signer.Seal(App, 3, Role.Acceptor, [1]));
         Assert.Throws<ArgumentOutOfRangeException>(() => signer.Seal(App, -1, Role.Acceptor, [1]));
@@ -216,13 +218,14 @@ public sealed class EnvelopeTests : IDisposable
     }
 
     [Fact]
-    public void Canonical_encoding_is_domain_tag_then_length_prefixed_little_endian_fields()
+    public void Canonical_encoding_is_domain_tag_cluster_digest_then_length_prefixed_little_endian_fields()
     {
-        var bytes = EnvelopeEncoding.CanonicalBytes("kv", 1, 0x0203, 2, [0xaa, 0xbb]);
+        var bytes = EnvelopeEncoding.CanonicalBytes(Cluster, "kv", 1, 0x0203, 2, [0xaa, 0xbb]);
 
         byte[] expected =
         [
-            .. Encoding.ASCII.GetBytes("paxosgo-envelope-v1"),
+            .. Encoding.ASCII.GetBytes("paxosgo-envelope-v2"),
+            .. Cluster,
             2, 0, 0, 0, (byte)'k', (byte)'v',
             1, 0, 0, 0,
             3, 2, 0, 0,
@@ -230,5 +233,41 @@ public sealed class EnvelopeTests : IDisposable
             2, 0, 0, 0, 0xaa, 0xbb,
         ];
         Assert.Equal(expected, bytes);
+    }
+
+    [Fact]
+    public void Envelope_from_a_node_configured_with_another_mesh_or_admin_key_is_rejected_as_config_mismatch()
+    {
+        byte[] other = Cluster.ToArray();
+        other[0] ^= 1;
+        var envelope = new EnvelopeSigner(sender, other).Seal(App, receiver.Index, Role.Acceptor, [1]);
+
+        var ex = Rejected(envelope);
+
+        Assert.Equal(RejectionCodes.ConfigurationMismatch, ex.Code);
+        Assert.Contains("administrator key", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Envelope_whose_cluster_digest_was_rewritten_to_the_receivers_fails_its_signature()
+    {
+        byte[] other = Cluster.ToArray();
+        other[0] ^= 1;
+        var envelope = new EnvelopeSigner(sender, other).Seal(App, receiver.Index, Role.Acceptor, [1]);
+
+        Assert.Equal(RejectionCodes.BadSignature, Rejected(envelope with { Cluster = Cluster }).Code);
+    }
+
+    [Fact]
+    public void Cluster_digest_differs_when_the_admin_key_or_a_node_key_differs()
+    {
+        using var otherMesh = new TestMesh("node-a", "node-b", "node-c");
+        byte[] admin = new byte[32], otherAdmin = Enumerable.Repeat((byte)1, 32).ToArray();
+
+        byte[] digest = ClusterDigest.Compute(mesh.Mesh, admin);
+
+        Assert.Equal(digest, ClusterDigest.Compute(Mesh.Parse(mesh.Mesh.ToJson()), admin));
+        Assert.NotEqual(digest, ClusterDigest.Compute(mesh.Mesh, otherAdmin));
+        Assert.NotEqual(digest, ClusterDigest.Compute(otherMesh.Mesh, admin));
     }
 }

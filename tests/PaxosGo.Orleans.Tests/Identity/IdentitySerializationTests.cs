@@ -16,7 +16,7 @@ public sealed class IdentitySerializationTests : IDisposable
     public void Signed_envelope_round_trips_through_the_orleans_serializer()
     {
         var serializer = services.GetRequiredService<Serializer>();
-        var envelope = new SignedEnvelope("kv", 1, 2, 1, [1, 2, 3], Enumerable.Range(0, 64).Select(i => (byte)i).ToArray());
+        var envelope = new SignedEnvelope("kv", 1, 2, 1, [1, 2, 3], Enumerable.Range(0, 64).Select(i => (byte)i).ToArray(), new byte[32]);
 
         var copy = serializer.Deserialize<SignedEnvelope>(serializer.SerializeToArray(envelope));
 
