@@ -42,6 +42,21 @@ public sealed record SimConfig
     /// <summary>Chance that a client sends a request to a second node at the same time.</summary>
     public double FanOutRate { get; init; }
     public bool AcceptorsNotifyLearners { get; init; }
+
+    /// <summary>
+    /// Chance per tick (while faults last) that the adversary acts: it forges protocol messages in a
+    /// node's name, replays or redirects recorded genuine ones, replays client requests, submits
+    /// commands at a proposer without the entry node's attestation, and (as an insider holding one
+    /// node's attestation key) proposes administrative commands without the administrator's
+    /// signature and commands of unregistered clients.
+    /// </summary>
+    public double AdversaryRate { get; init; }
+
+    /// <summary>The simulated host skips authentication: it handles forged and redirected messages (to show the checks catch it).</summary>
+    internal bool HostAcceptsForgedMessages { get; init; }
+
+    /// <summary>Replicas accept any administrator signature (to show the checks catch it).</summary>
+    internal bool ReplicasTrustAdministrativeCommands { get; init; }
     public ProposerOptions Proposer { get; init; } = new();
     public LearnerOptions Learner { get; init; } = new();
     internal PlantedBugs Bugs { get; init; } = PlantedBugs.None;
@@ -97,7 +112,8 @@ public sealed record SimConfig
             Proposer = proposer,
             Learner = learner,
             Bugs = bugs ?? PlantedBugs.None,
-            CrashBeforeLearnerWriteRate = harsh ? r.NextDouble() * 0.2 : 0, // drawn last: earlier fields keep their values per seed
+            CrashBeforeLearnerWriteRate = harsh ? r.NextDouble() * 0.2 : 0, // drawn late: earlier fields keep their values per seed
+            AdversaryRate = r.Next(4) == 0 ? 0 : r.NextDouble() * 0.05,
         };
     }
 }

@@ -1,12 +1,12 @@
 namespace PaxosGo.Core.Simulation;
 
 /// <summary>The outcome of one simulated run.</summary>
-public sealed record SimResult(ulong Seed, string? Violation, long EndTime, long Events, long Messages, int Acked, ulong Slots)
+public sealed record SimResult(ulong Seed, string? Violation, long EndTime, long Events, long Messages, int Acked, ulong Slots, long Attacks = 0, long Refused = 0)
 {
     public bool Ok => Violation is null;
 
     public override string ToString() =>
-        Ok ? $"seed {Seed}: ok at t={EndTime}, {Acked} acked, {Slots} slots, {Events} events, {Messages} messages"
+        Ok ? $"seed {Seed}: ok at t={EndTime}, {Acked} acked, {Slots} slots, {Events} events, {Messages} messages, {Attacks} attacks ({Refused} refused by authentication)"
            : $"seed {Seed}: VIOLATION at t={EndTime}: {Violation}";
 }
 
@@ -14,7 +14,12 @@ public sealed record SimResult(ulong Seed, string? Violation, long EndTime, long
 /// A deterministic simulation of a whole cluster: every node runs the core's acceptor, proposer and
 /// learner behind a host that persists each step before sending its messages; a network that drops,
 /// duplicates, delays and reorders; crashes that keep only what was persisted; partitions; clients
-/// that retry. Single-threaded, one seeded <see cref="Random"/>, simulated time: a seed replays a run.
+/// that retry; an administrator that registers every client (replicas execute only registered
+/// clients' commands, and only administrator-signed registrations, with a real Ed25519 key); and an
+/// adversary (<see cref="SimConfig.AdversaryRate"/>). Node-to-node messages are sealed by their
+/// sender (the seal covers sender, recipient, role and message, as the signed envelope does), and
+/// the host refuses what is not sealed by the node it claims to come from or was redirected.
+/// Single-threaded, one seeded <see cref="Random"/>, simulated time: a seed replays a run.
 /// The checks (safety on every step, liveness and exactly-once at the end) are in this class too.
 /// </summary>
 public sealed class Simulator
@@ -22,8 +27,19 @@ public sealed class Simulator
     private readonly SimConfig _c;
     private readonly Random _r;
     private readonly PriorityQueue<SimEvent, (long Time, long Seq)> _queue = new();
+    private const string Application = "sim";
+    private const int Recorded = 256;
     private readonly SimNode[] _nodes;
     private readonly SimClient[] _clients;
+    private readonly SimClient _admin;
+    private readonly AdministratorKey _adminKey;
+    private readonly AdministratorKey _strangerKey;
+    private readonly Dictionary<ulong, byte[]> _genuineAdmin = new();
+    private readonly Dictionary<(string, ulong), byte[]> _issued = new();
+    private readonly List<Delivery> _recordedMessages = new();
+    private readonly List<ClientRequest> _recordedRequests = new();
+    private long _attacks;
+    private long _refused;
     private readonly NodeId[] _ids;
     private readonly int _majority;
     private readonly int[] _side;
@@ -49,10 +65,27 @@ public sealed class Simulator
         _majority = config.Nodes / 2 + 1;
         _side = new int[config.Nodes];
         _nodes = _ids.Select(id => new SimNode(id)).ToArray();
-        _clients = Enumerable.Range(0, config.Clients).Select(i => new SimClient($"client-{i}")).ToArray();
+        _adminKey = AdministratorKey.FromNumber(config.Seed);
+        _strangerKey = AdministratorKey.FromNumber(~config.Seed);
+        // Each client's id is the hash of its (simulated) public key, as registrations require; a
+        // client starts once the administrator's registration of it is acknowledged.
+        _clients = Enumerable.Range(0, config.Clients).Select(i => new SimClient(ClientRegistration.ClientIdOf(ClientKey(config.Seed, i))) { NextAt = long.MaxValue }).ToArray();
+        var script = new List<Command>();
+        for (int i = 0; i < config.Clients; i++)
+        {
+            var registration = _adminKey.Registration(Application, (ulong)i + 1, true, ClientKey(config.Seed, i));
+            _genuineAdmin[registration.RequestId] = registration.Payload;
+            script.Add(registration);
+        }
+
+        _admin = new SimClient(Replica.AdminClientId) { Script = script };
         if (trace) _trace = new Queue<string>();
         foreach (var node in _nodes) Start(node);
     }
+
+    /// <summary>A client's simulated public key: 32 bytes derived from the seed (registrations only hash it).</summary>
+    private static byte[] ClientKey(ulong seed, int client) =>
+        System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(seed * 1_000_003 + (ulong)client));
 
     /// <summary>The last events of a traced run, for reading a failure.</summary>
     public IEnumerable<string> Trace => _trace ?? Enumerable.Empty<string>();
@@ -79,9 +112,10 @@ public sealed class Simulator
                     ApplyLearner(node, node.Learner!.Tick(_now));
                 }
 
+                StepClient(_admin);
                 foreach (var client in _clients) StepClient(client);
-                if (_now >= _c.FaultUntil && _clients.All(c => c.Done) && Converged()) break;
-                if (_now < _c.FaultUntil && _clients.All(c => c.Done)) _now = _c.FaultUntil - 1; // nothing left to disturb
+                if (_now >= _c.FaultUntil && AllDone() && Converged()) break;
+                if (_now < _c.FaultUntil && AllDone()) _now = _c.FaultUntil - 1; // nothing left to disturb
             }
 
             if (_violation is null) FinalChecks();
@@ -92,8 +126,12 @@ public sealed class Simulator
         }
 
         ulong slots = _nodes.Max(n => n.Learner?.NextSlot ?? 0);
-        return new SimResult(_c.Seed, _violation, _now, _events, _messages, _acks.Count, slots);
+        _adminKey.Dispose();
+        _strangerKey.Dispose();
+        return new SimResult(_c.Seed, _violation, _now, _events, _messages, _acks.Count, slots, _attacks, _refused);
     }
+
+    private bool AllDone() => _admin.Done && _clients.All(c => c.Done);
 
     // ---- nodes -------------------------------------------------------------------------------
 
@@ -102,7 +140,9 @@ public sealed class Simulator
         var learners = _c.AcceptorsNotifyLearners ? _ids : Array.Empty<NodeId>();
         node.Acceptor = new Acceptor(node.Id, node.AcceptorState, learners, _c.Bugs);
         node.Proposer = new Proposer(node.Id, _ids, node.ProposerState, new Random(_r.Next()), _c.Proposer, _c.Bugs);
-        node.Learner = new Learner(node.Id, _ids, new CounterStateMachine(), node.Snapshot, node.Log, _c.Learner, _c.Bugs);
+        var administrator = _c.ReplicasTrustAdministrativeCommands ? new Administrator(Application, new AnySignature()) : _adminKey.For(Application);
+        var learnerOptions = _c.Learner with { RequireRegistration = true, Administrator = administrator };
+        node.Learner = new Learner(node.Id, _ids, new CounterStateMachine(), node.Snapshot, node.Log, learnerOptions, _c.Bugs);
         node.Up = true;
         // Persisted means kept: the restarted learner is exactly as far as it was before the crash.
         if (node.Learner.NextSlot != node.AppliedCount && !_c.Bugs.LearnerDeliversOutOfOrder)
@@ -133,16 +173,42 @@ public sealed class Simulator
             case Delivery d:
                 var to = _nodes[d.Envelope.To.Value];
                 if (!to.Up || Cut(d.Envelope.Message.From.Value, to.Id.Value)) return;
+                if (!Authentic(d))
+                {
+                    // As EnvelopeVerifier: not sealed by the node it names, or sealed for another recipient.
+                    _refused++;
+                    Log($"{to.Id}.{d.Envelope.Role} refuses an unauthenticated {Describe(d.Envelope.Message)}");
+                    return;
+                }
+
                 Log($"{to.Id}.{d.Envelope.Role} <- {Describe(d.Envelope.Message)}");
                 Deliver(to, d.Envelope);
                 break;
             case ClientRequest cr:
                 var node = _nodes[cr.Node];
                 if (!node.Up) return;
+                if (!cr.Authentic && !_c.HostAcceptsForgedMessages)
+                {
+                    _refused++; // the entry node checks the client's signature or session MAC
+                    return;
+                }
+
                 OnClientRequest(node, cr.Client, cr.Command);
                 break;
+            case LocalSubmit ls:
+                var at = _nodes[ls.Node];
+                if (!at.Up) return;
+                if (!ls.Attested && !_c.HostAcceptsForgedMessages)
+                {
+                    _refused++; // the proposer checks the entry grain's attestation
+                    return;
+                }
+
+                Log($"{at.Id}.Proposer <- adversary submits {ls.Command}");
+                if (at.Proposer!.CanAccept) ApplyProposer(at, at.Proposer.Submit(ls.Command));
+                break;
             case ClientReply reply:
-                OnReply(_clients[reply.Client], reply.RequestId, reply.Result);
+                OnReply(ClientAt(reply.Client), reply.RequestId, reply.Result);
                 break;
             case Restart restart:
                 if (!_nodes[restart.Node].Up) Start(_nodes[restart.Node]);
@@ -266,6 +332,11 @@ public sealed class Simulator
         }
     }
 
+    private bool Authentic(Delivery d) =>
+        _c.HostAcceptsForgedMessages
+        || (d.Seal is { } seal && seal.SignedBy == d.Envelope.Message.From.Value && ReferenceEquals(seal.Covers.Message, d.Envelope.Message)
+            && seal.Covers.To == d.Envelope.To && seal.Covers.Role == d.Envelope.Role);
+
     private void OnClientRequest(SimNode node, int client, Command command)
     {
         // A retry of a command this replica already executed is answered from the session table.
@@ -286,14 +357,16 @@ public sealed class Simulator
         foreach (var envelope in messages)
         {
             _messages++;
+            var delivery = new Delivery(envelope, new Seal(from.Id.Value, envelope));
             if (envelope.To == from.Id)
             {
-                Enqueue(_now, new Delivery(envelope)); // local: not lost
+                Enqueue(_now, delivery); // local: not lost
                 continue;
             }
 
+            Record(_recordedMessages, delivery);
             if (Cut(from.Id.Value, envelope.To.Value)) continue;
-            Transmit(new Delivery(envelope), loss: true);
+            Transmit(delivery, loss: true);
         }
     }
 
@@ -313,8 +386,18 @@ public sealed class Simulator
 
     // ---- faults ------------------------------------------------------------------------------
 
+    /// <summary>Keeps up to <see cref="Recorded"/> items for the adversary to replay (the newest replace random older ones).</summary>
+    private void Record<T>(List<T> recorded, T item)
+    {
+        if (_c.AdversaryRate <= 0) return;
+        if (recorded.Count < Recorded) recorded.Add(item);
+        else recorded[_r.Next(Recorded)] = item;
+    }
+
     private void InjectFaults()
     {
+        if (_c.AdversaryRate > 0 && _r.NextDouble() < _c.AdversaryRate) Attack();
+
         if (_r.NextDouble() < _c.CrashRate)
         {
             var node = _nodes[_r.Next(_nodes.Length)];
@@ -339,6 +422,96 @@ public sealed class Simulator
         }
     }
 
+    // ---- adversary ---------------------------------------------------------------------------
+
+    private void Attack()
+    {
+        _attacks++;
+        int node = _r.Next(_nodes.Length);
+        var claimed = _ids[_r.Next(_ids.Length)];
+        ulong slot = (ulong)_r.Next(0, (int)Math.Min(int.MaxValue - 8, (long)(_chosen.Count + 4)));
+        var hostile = HostileValue();
+        var high = new Ballot(1_000_000 + (ulong)_r.Next(1000), claimed);
+        switch (_r.Next(9))
+        {
+            case 0:
+                // Forged in a node's name: the forger holds no node key, so nothing seals these.
+                Message forged = _r.Next(4) switch
+                {
+                    0 => new Prepare(claimed, high, 0),
+                    1 => new Accept(claimed, high, slot, hostile, 0),
+                    2 => new Heartbeat(claimed, high, slot + 100),
+                    _ => new Submit(claimed, hostile.Commands),
+                };
+                var role = forged is Prepare or Accept ? Role.Acceptor : Role.Proposer;
+                Log($"adversary forges {Describe(forged)} to {_ids[node]}.{role}");
+                Transmit(new Delivery(new Envelope(_ids[node], role, forged), null), loss: false);
+                break;
+            case 1:
+                var lie = _r.Next(3) switch
+                {
+                    0 => (Message)new Chosen(claimed, slot, hostile),
+                    1 => new Accepted(claimed, high, slot, hostile),
+                    _ => new CatchUpReply(claimed, null, [new LogEntry(slot, hostile)], slot + 1),
+                };
+                Log($"adversary forges {Describe(lie)} to {_ids[node]}.Learner");
+                Transmit(new Delivery(new Envelope(_ids[node], Role.Learner, lie), null), loss: false);
+                break;
+            case 2 or 3:
+                // A genuine message again, arbitrarily late (a replay): the protocol must tolerate it.
+                if (_recordedMessages.Count == 0) break;
+                var replay = _recordedMessages[_r.Next(_recordedMessages.Count)];
+                Log($"adversary replays {Describe(replay.Envelope.Message)} to {replay.Envelope.To}.{replay.Envelope.Role}");
+                Transmit(replay, loss: false);
+                break;
+            case 4:
+                // A genuine message delivered to another node (same role): its seal names the first.
+                if (_recordedMessages.Count == 0) break;
+                var original = _recordedMessages[_r.Next(_recordedMessages.Count)];
+                var redirected = original.Envelope with { To = _ids[node] };
+                if (redirected == original.Envelope) break;
+                Transmit(original with { Envelope = redirected }, loss: false);
+                break;
+            case 5:
+                // A client's request again (it is signed by the client, so it passes): executed once at most.
+                if (_recordedRequests.Count == 0) break;
+                var request = _recordedRequests[_r.Next(_recordedRequests.Count)];
+                Transmit(request with { Node = node }, loss: false);
+                break;
+            case 6:
+                // A command in a registered client's name that the client never signed, or one put
+                // straight at a proposer without the entry node's attestation: both refused by the host.
+                var client = _clients[_r.Next(_clients.Length)];
+                var fake = new Command(client.Id, client.LastRequest + 1 + (ulong)_r.Next(3), [66]);
+                if (_r.Next(2) == 0) Transmit(new ClientRequest(_r.Next(_clients.Length), node, fake, Authentic: false), loss: false);
+                else Transmit(new LocalSubmit(node, fake, Attested: false), loss: false);
+                break;
+            default:
+                // An insider with one node's attestation key proposes straight into the log: only the
+                // replicas' own checks stand between these commands and the state.
+                Transmit(new LocalSubmit(node, InsiderCommand(), Attested: true), loss: false);
+                break;
+        }
+    }
+
+    /// <summary>A value the adversary wants in the log: an administrative command without the administrator's signature, or an unregistered client's command.</summary>
+    private Value HostileValue() => Value.Batch([InsiderCommand()]);
+
+    private Command InsiderCommand()
+    {
+        var mallory = ClientKey(_c.Seed, 1000 + _r.Next(3));
+        ulong request = (ulong)_r.Next(1, _c.Clients + 4);
+        byte[] body = new ClientRegistration(true, ClientRegistration.ClientIdOf(mallory), mallory).Encode();
+        return _r.Next(5) switch
+        {
+            0 => new Command(Replica.AdminClientId, request, body), // unsigned
+            1 => new Command(Replica.AdminClientId, request, _strangerKey.SignedPayload(Application, request, body)), // another key
+            2 => new Command(Replica.AdminClientId, request + 100, _genuineAdmin.Count > 0 ? _genuineAdmin[1] : body), // a genuine signature, another request id
+            3 => new Command(Replica.AdminClientId, request, AdministrativeCommand.Wrap([1, 2, 3], new byte[64])), // garbage
+            _ => new Command(ClientRegistration.ClientIdOf(mallory), request, [77]), // never registered
+        };
+    }
+
     private void StopFaults()
     {
         _faults = false;
@@ -360,8 +533,16 @@ public sealed class Simulator
         {
             if (_now < client.NextAt) return;
             ulong request = client.LastRequest + 1;
-            byte[] payload = _r.Next(3) == 0 ? BitConverter.GetBytes((ulong)_r.Next(1, 10)) : new[] { (byte)request };
-            client.Current = new Command(client.Id, request, payload);
+            if (client.Script is { } script)
+            {
+                client.Current = script[(int)request - 1];
+            }
+            else
+            {
+                byte[] payload = _r.Next(3) == 0 ? BitConverter.GetBytes((ulong)_r.Next(1, 10)) : new[] { (byte)request };
+                client.Current = new Command(client.Id, request, payload);
+                _issued[client.Current.Key] = payload;
+            }
         }
         else if (_now - client.SentAt < _c.ClientRetryTicks)
         {
@@ -370,11 +551,17 @@ public sealed class Simulator
 
         // First try or retry (same request id) to any node: the one tried before may be down.
         client.SentAt = _now;
-        int index = Array.IndexOf(_clients, client);
-        Transmit(new ClientRequest(index, _r.Next(_nodes.Length), client.Current), loss: true);
+        int index = client == _admin ? AdminIndex : Array.IndexOf(_clients, client);
+        var sent = new ClientRequest(index, _r.Next(_nodes.Length), client.Current);
+        Record(_recordedRequests, sent);
+        Transmit(sent, loss: true);
         // Impatient clients send the same request to a second node at once, so proposers compete.
-        if (_r.NextDouble() < _c.FanOutRate) Transmit(new ClientRequest(index, _r.Next(_nodes.Length), client.Current), loss: true);
+        if (_r.NextDouble() < _c.FanOutRate) Transmit(sent with { Node = _r.Next(_nodes.Length) }, loss: true);
     }
+
+    private const int AdminIndex = -1;
+
+    private SimClient ClientAt(int index) => index == AdminIndex ? _admin : _clients[index];
 
     private void OnReply(SimClient client, ulong request, CommandResult result)
     {
@@ -384,7 +571,16 @@ public sealed class Simulator
         client.LastRequest = request;
         client.Current = null;
         client.NextAt = _now + _r.Next(0, 10);
-        if (client.LastRequest == (ulong)_c.CommandsPerClient) client.Done = true;
+        if (client.Script is { } script)
+        {
+            // The administrator's registration of client #request is acknowledged: that client may start.
+            _clients[(int)request - 1].NextAt = _now;
+            if (client.LastRequest == (ulong)script.Count) client.Done = true;
+        }
+        else if (client.LastRequest == (ulong)_c.CommandsPerClient)
+        {
+            client.Done = true;
+        }
     }
 
     // ---- checks ------------------------------------------------------------------------------
@@ -444,19 +640,43 @@ public sealed class Simulator
             return;
         }
 
-        // Exactly-once, checked against an independent replay of the chosen sequence.
+        // Exactly-once, checked against an independent replay of the chosen sequence: a command
+        // executes the first time its request id is new for its client, if its client is registered
+        // by then; an administrative command executes only if it is one the administrator made.
         ulong frontier = _nodes[0].Learner!.NextSlot;
         var last = new Dictionary<string, ulong>(StringComparer.Ordinal);
         var executedAt = new Dictionary<(string, ulong), ulong>();
+        var registered = new HashSet<string>(StringComparer.Ordinal);
         ulong state = 0, total = 0;
         for (ulong slot = 0; slot < frontier; slot++)
         {
             foreach (var command in _chosen[slot].Commands)
             {
                 if (last.TryGetValue(command.ClientId, out var l) && command.RequestId <= l) continue;
+                if (command.ClientId == Replica.AdminClientId)
+                {
+                    if (!_genuineAdmin.TryGetValue(command.RequestId, out var genuine) || !genuine.AsSpan().SequenceEqual(command.Payload)) continue;
+                    AdministrativeCommand.TryUnwrap(genuine, out var body, out _);
+                    registered.Add(ClientRegistration.TryDecode(body)!.ClientId);
+                }
+                else if (!registered.Contains(command.ClientId))
+                {
+                    continue;
+                }
+                else
+                {
+                    // Only what the client itself sent may execute in its name.
+                    if (!_issued.TryGetValue(command.Key, out var sent) || !sent.AsSpan().SequenceEqual(command.Payload))
+                    {
+                        Violate($"slot {slot}: {command} executes in the name of its client, which never sent it");
+                        return;
+                    }
+
+                    total += CounterStateMachine.IncrementOf(command.Payload);
+                }
+
                 last[command.ClientId] = command.RequestId;
                 state++;
-                total += CounterStateMachine.IncrementOf(command.Payload);
                 executedAt[command.Key] = state;
             }
         }
@@ -473,6 +693,12 @@ public sealed class Simulator
             if (((CounterStateMachine)replica.Machine).Total != total)
             {
                 Violate($"{node.Id}: counter total {((CounterStateMachine)replica.Machine).Total}, expected {total}");
+                return;
+            }
+
+            if (!replica.RegisteredClients.Keys.ToHashSet(StringComparer.Ordinal).SetEquals(registered))
+            {
+                Violate($"{node.Id}: registered clients [{string.Join(",", replica.RegisteredClients.Keys.Select(Short))}], but the administrator registered [{string.Join(",", registered.Select(Short))}]");
                 return;
             }
         }
@@ -492,9 +718,10 @@ public sealed class Simulator
             }
         }
 
-        if (_acks.Count != _c.Clients * _c.CommandsPerClient)
+        int clientAcks = _acks.Count(a => a.Client != Replica.AdminClientId);
+        if (clientAcks != _c.Clients * _c.CommandsPerClient)
         {
-            Violate($"{_acks.Count} acknowledgements for {_c.Clients * _c.CommandsPerClient} commands");
+            Violate($"{clientAcks} acknowledgements for {_c.Clients * _c.CommandsPerClient} commands");
         }
     }
 
@@ -511,6 +738,8 @@ public sealed class Simulator
         while (_trace.Count > 400) _trace.Dequeue();
     }
 
+    private static string Short(string clientId) => clientId.Length > 8 ? clientId[..8] : clientId;
+
     private static string Describe(Message m) => m switch
     {
         Promise p => $"Promise from {p.From} {p.Ballot} trunc<{p.TruncatedBelow} [{string.Join(" ", p.Accepted.Select(a => $"{a.Slot}:{a.Ballot}:{a.Value}"))}]",
@@ -523,9 +752,21 @@ public sealed class Simulator
 
     private abstract record SimEvent;
 
-    private sealed record Delivery(Envelope Envelope) : SimEvent;
+    /// <summary>A message on the network; <paramref name="Seal"/> is its sender's signature (null: nobody could sign it).</summary>
+    private sealed record Delivery(Envelope Envelope, Seal? Seal) : SimEvent;
 
-    private sealed record ClientRequest(int Client, int Node, Command Command) : SimEvent;
+    /// <summary>What a node's signature covers: itself as the sender, and the envelope as it sent it.</summary>
+    private sealed record Seal(int SignedBy, Envelope Covers);
+
+    private sealed record ClientRequest(int Client, int Node, Command Command, bool Authentic = true) : SimEvent;
+
+    /// <summary>A command put straight at a proposer: by the node's entry grain (attested) or by anyone else.</summary>
+    private sealed record LocalSubmit(int Node, Command Command, bool Attested) : SimEvent;
+
+    private sealed class AnySignature : ISignatureVerifier
+    {
+        public bool Verify(ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature) => true;
+    }
 
     private sealed record ClientReply(int Client, ulong RequestId, CommandResult Result) : SimEvent;
 
@@ -560,6 +801,9 @@ public sealed class Simulator
     private sealed class SimClient(string id)
     {
         public string Id { get; } = id;
+
+        /// <summary>The administrator's commands, in request id order (1, 2, ...); null for a client, whose commands are made up as it goes.</summary>
+        public List<Command>? Script { get; init; }
         public Command? Current { get; set; }
         public ulong LastRequest { get; set; }
         public long SentAt { get; set; }

@@ -25,11 +25,20 @@ public sealed class PlantedBugTests(ITestOutputHelper output)
     public void Simulator_Catches_LearnerThatDeliversOutOfOrder() =>
         AssertCaught(new PlantedBugs { LearnerDeliversOutOfOrder = true });
 
-    private void AssertCaught(PlantedBugs bug)
+    [Fact]
+    public void Simulator_Catches_AHostThatHandlesForgedAndRedirectedMessages() =>
+        AssertCaught(PlantedBugs.None, c => c with { HostAcceptsForgedMessages = true }, "host accepts forged messages");
+
+    [Fact]
+    public void Simulator_Catches_ReplicasThatExecuteAdministrativeCommandsWithoutCheckingTheSignature() =>
+        AssertCaught(PlantedBugs.None, c => c with { ReplicasTrustAdministrativeCommands = true }, "replicas trust administrative commands");
+
+    private void AssertCaught(PlantedBugs bug, Func<SimConfig, SimConfig>? plant = null, string? name = null)
     {
-        var batch = SimRunner.RunMany(1, Budget, bug, stopAtFirst: true);
-        output.WriteLine($"{bug}: {batch}");
-        Assert.True(batch.Failures.Count > 0, $"the simulator missed the planted bug {bug} in {Budget} schedules");
+        string what = name ?? bug.ToString();
+        var batch = SimRunner.RunMany(1, Budget, bug, stopAtFirst: true, plant);
+        output.WriteLine($"{what}: {batch}");
+        Assert.True(batch.Failures.Count > 0, $"the simulator missed the planted bug {what} in {Budget} schedules");
         var first = batch.Failures[0];
         output.WriteLine($"caught: {first} (replay: same seed with the bug planted)");
         // The same seed without the bug is clean: the violation is the bug's doing, not the harness's.

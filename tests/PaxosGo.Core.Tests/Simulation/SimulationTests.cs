@@ -34,6 +34,18 @@ public sealed class SimulationTests(ITestOutputHelper output)
             $"{batch.Failures.Count} of {schedules} schedules failed; first: {firstFailure}. Replay with PAXOSGO_SIM_SEED={firstFailure?.Seed}");
     }
 
+    [Fact]
+    public void TheAdversary_ActsInMostSchedules_AndAuthenticationRefusesWhatItForges()
+    {
+        var batch = SimRunner.RunMany(1, 500);
+        output.WriteLine(batch.ToString());
+
+        Assert.Empty(batch.Failures);
+        // About 3 in 4 schedules have an adversary; each acts a few dozen times while faults last.
+        Assert.True(batch.Attacks > 2_000, $"only {batch.Attacks} attacks in 500 schedules");
+        Assert.True(batch.Refused > batch.Attacks / 4, $"only {batch.Refused} of {batch.Attacks} attacks met authentication");
+    }
+
     private static SimResult Replay(ulong seed, PlantedBugs bugs, ITestOutputHelper output)
     {
         var config = SimConfig.FromSeed(seed, bugs);
