@@ -1,13 +1,15 @@
 using System.CommandLine;
 using PaxosGo.Cli;
 
-// paxosgo: a small client for a PaxosGo cluster. It finds the cluster's gateways in the Azure Table
-// clustering table (--storage, --cluster-id, --service-id, as the silos were started with).
+// paxosgo: a small client for a PaxosGo cluster. register and submit find the cluster's gateways in the
+// Azure Table clustering table (--storage, --cluster-id, --service-id, as the silos were started with)
+// and connect over TLS as the key they sign with, checking the silos against the mesh file; state,
+// status and watch read each node's HTTP port from the mesh file.
 //   paxosgo keygen --out PATH                        a new client or administrator key (mode 0600)
 //   paxosgo key show --key PATH                      a key's client id and public key
-//   paxosgo register --app APP --admin-key PATH (--client-key PATH | --client-public-key HEX) [--revoke]
-//   paxosgo submit --app counter --key PATH --request N [--payload TEXT | --add N] [--timeout S]
-//   paxosgo state --app counter --mesh PATH
+//   paxosgo register --app APP --mesh PATH --admin-key PATH (--client-key PATH | --client-public-key HEX) [--revoke]
+//   paxosgo submit --app counter --mesh PATH --key PATH --request N [--payload TEXT | --add N] [--timeout S]
+//   paxosgo state --app counter --mesh PATH [--linearizable]
 //   paxosgo status --app counter --mesh PATH         a table of every node (plain text when redirected)
 //   paxosgo watch --app counter --mesh PATH [--interval S]   the same table, refreshed until Ctrl-C
 // Exit codes: 0 done, 1 failed (no connection, not committed in time, unknown application, command

@@ -27,7 +27,8 @@ public sealed record PaxosGoClientOptions
 
     /// <summary>
     /// The cluster's mesh. When set, a node's session grant must be signed by that node's key in the
-    /// mesh; when null, the grant is taken on trust from the connection.
+    /// mesh; when null, the grant is taken on trust from the connection (which is TLS to silos bound to
+    /// the mesh: connect the Orleans client with <c>UsePaxosGoTls(key, mesh)</c>).
     /// </summary>
     public Mesh? Mesh { get; init; }
 }
@@ -50,7 +51,7 @@ public sealed class PaxosGoClient : IDisposable
     private ClientSession? _session;
 
     /// <summary>Creates a client.</summary>
-    /// <param name="grains">An Orleans client connected to the cluster.</param>
+    /// <param name="grains">An Orleans client connected to the cluster (<c>clientBuilder.UsePaxosGoTls(key, mesh)</c>, with a registered key or the administrator's).</param>
     /// <param name="application">The application.</param>
     /// <param name="signer">The client's signer (<c>new CommandSigner(key)</c>).</param>
     /// <param name="firstRequestId">

@@ -111,7 +111,7 @@ public sealed class LearnerGrain(
     /// <inheritdoc />
     public Task<LearnerStatusReport> ReadLinearizable()
     {
-        if (_barrier is null)
+        if (_barrier is null || _barrier.IsCompleted)
         {
             _barrier = RunBarrierAsync();
             return _barrier;
@@ -137,7 +137,7 @@ public sealed class LearnerGrain(
         }
         finally
         {
-            _barrier = null;
+            // The reads that queued behind this barrier start the next one now.
             if (_nextBarrier is { } waiting)
             {
                 _nextBarrier = null;

@@ -116,4 +116,21 @@ public sealed class ClusterTests(AzuriteFixture azurite)
         // ...and state continues from where it was.
         Assert.Equal(12UL, (await second.SubmitAsync(client, 11, [3], Patience)).State);
     }
+
+    [Fact]
+    public async Task FiftyConcurrentLinearizableReads_ShareTheirReadBarriers_AndEachSeesEveryAcknowledgedCommand()
+    {
+        await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+        var client = await cluster.RegisterClientAsync(Patience);
+        var acknowledged = await cluster.SubmitAsync(client, 1, [1], Patience);
+        var before = await cluster.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, Patience);
+
+        var reads = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => cluster.Learner("node-b").ReadLinearizable()));
+
+        Assert.All(reads, r => Assert.True(r.State >= acknowledged.State));
+        // One barrier in flight and one queued behind it: at most two slots for fifty reads.
+        var after = await cluster.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, Patience);
+        Assert.InRange(after[0].NextSlot - before[0].NextSlot, 1UL, 2UL);
+        Assert.Equal(before[0].State, after[0].State);
+    }
 }
