@@ -202,6 +202,40 @@ public sealed partial class ClusterCommandTests : IClassFixture<LocalCluster>
         Assert.Contains("does not run 'no-such-app'", result.StderrLines[0], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ASiloWithTheStorageConnectionStringButNoNodeKey_CannotJoin_AndChangesNoNode()
+    {
+        var before = await WaitUntilNodesAgreeAsync(_ => true);
+
+        // A real paxosgo-silo that calls itself node-a, with a key (and a mesh file) of its own.
+        using var rogue = await _cluster.StartNonMemberAsync("node-a");
+        try
+        {
+            // It writes itself into the membership table and dials the members; they refuse its TLS certificate.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (DateTime.UtcNow < deadline && !_cluster.MemberLogs().Contains("which is no node of the mesh", StringComparison.Ordinal))
+            {
+                await Task.Delay(500);
+            }
+
+            _output.WriteLine(rogue.Log());
+            Assert.Contains("refused a TLS silo-inbound connection", _cluster.MemberLogs(), StringComparison.Ordinal);
+            Assert.DoesNotContain("is up", rogue.Log(), StringComparison.Ordinal);
+
+            // Nothing moved, and the members go on without it.
+            var after = await ReadStatesAsync();
+            Assert.All(after.Values, state => Assert.Equal(before, state));
+            var reply = await SubmitAsync(_cluster.ClientKey, _cluster.NextRequestId(), add: 1);
+            Assert.Equal(before + 1, reply.State);
+            Assert.DoesNotContain("is up", rogue.Log(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            rogue.RequestStop();
+            await rogue.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
+
     private async Task<(ulong State, string Node, ulong Total)> SubmitAsync(string key, ulong request, ulong add)
     {
         var submit = await CliOnClusterAsync(

@@ -29,6 +29,7 @@ public sealed partial class LocalCluster : IAsyncLifetime
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
 
     private readonly List<SiloProcess> _silos = [];
+    private string _adminPublicKey = "";
     private AzuriteFixture? _azurite;
     private long _nextRequest;
 
@@ -80,6 +81,9 @@ public sealed partial class LocalCluster : IAsyncLifetime
 
     /// <summary>The last lines every silo printed.</summary>
     public string Logs() => string.Join(Environment.NewLine, _silos.Select(s => s.Log()));
+
+    /// <summary>The last lines of the member silos' logs (not a non-member's).</summary>
+    public string MemberLogs() => string.Join(Environment.NewLine, _silos.Where(s => NodeNames.Contains(s.Node)).Select(s => s.Log()));
 
     public async Task InitializeAsync()
     {
@@ -153,6 +157,7 @@ public sealed partial class LocalCluster : IAsyncLifetime
         var adminPublicKey = PublicKeyLine().Match(admin.Stdout) is { Success: true } match
             ? match.Groups[1].Value
             : throw new InvalidOperationException("paxosgo keygen printed no public key:" + Environment.NewLine + admin);
+        _adminPublicKey = adminPublicKey;
 
         AppDomain.CurrentDomain.ProcessExit += KillSilos;
         foreach (var node in NodeNames)
@@ -210,6 +215,40 @@ public sealed partial class LocalCluster : IAsyncLifetime
         {
             silo.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Starts a <c>paxosgo-silo</c> that is not a member: it has the storage connection string, the
+    /// cluster and service ids, the container and the administrator's public key, and calls itself
+    /// <paramref name="impersonated"/>, but with a key of its own (in a mesh file of its own that lists
+    /// it under that name, on ports of its own, beside the real other nodes).
+    /// </summary>
+    internal async Task<SiloProcess> StartNonMemberAsync(string impersonated)
+    {
+        string rogueDirectory = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "rogue")).FullName;
+        string keyFile = Path.Combine(rogueDirectory, "rogue.key");
+        Check(await Silo("keygen", "--out", keyFile).ConfigureAwait(false));
+        using var key = PaxosGo.Orleans.Identity.NodeKey.Load(keyFile);
+        var ports = FreePorts(4);
+        var realMesh = PaxosGo.Orleans.Identity.Mesh.Load(MeshFile);
+        var rogueMesh = PaxosGo.Orleans.Identity.Mesh.Create(realMesh.Nodes.Select(n => n.Name == impersonated
+            ? PaxosGo.Orleans.Identity.MeshNode.For(n.Name, key, new PaxosGo.Orleans.Identity.MeshEndpoints("127.0.0.1", ports[0], ports[1], ports[2], ports[3]))
+            : n));
+        string meshFile = Path.Combine(rogueDirectory, "mesh.json");
+        await File.WriteAllTextAsync(meshFile, rogueMesh.ToJson()).ConfigureAwait(false);
+        var silo = SiloProcess.Start("rogue " + impersonated, rogueDirectory,
+        [
+            $"--PaxosGo:Node={impersonated}",
+            $"--PaxosGo:KeyFile={keyFile}",
+            $"--PaxosGo:MeshFile={meshFile}",
+            $"--PaxosGo:AdminPublicKey={_adminPublicKey}",
+            $"--PaxosGo:Storage={Storage}",
+            $"--PaxosGo:ClusterId={ClusterId}",
+            $"--PaxosGo:ServiceId={ServiceId}",
+            $"--PaxosGo:Container={Container}",
+        ]);
+        _silos.Add(silo); // stopped with the cluster
+        return silo;
     }
 
     private string NodeKey(string node) => Path.Combine(Directory, node + ".key");

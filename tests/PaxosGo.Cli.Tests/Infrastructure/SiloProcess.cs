@@ -89,7 +89,7 @@ internal sealed class SiloProcess : IDisposable
     /// <summary>Asks the silo to stop gracefully (SIGTERM through the watchdog).</summary>
     public void RequestStop()
     {
-        if (_process.HasExited)
+        if (HasExited)
         {
             return;
         }
@@ -108,6 +108,11 @@ internal sealed class SiloProcess : IDisposable
     /// <summary>Waits until the silo has exited, at most <paramref name="timeout"/>; true when it did.</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return true; // disposed: killed if it still ran
+        }
+
         using var deadline = new CancellationTokenSource(timeout);
         try
         {

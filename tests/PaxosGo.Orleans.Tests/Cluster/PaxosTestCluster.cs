@@ -129,6 +129,19 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
         }
         catch
         {
+            // A refused client keeps retrying until it is stopped: stop it before it goes.
+            using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+            {
+                try
+                {
+                    await host.StopAsync(stopping.Token);
+                }
+                catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+                {
+                    // Never connected: nothing more to stop.
+                }
+            }
+
             host.Dispose();
             throw;
         }
