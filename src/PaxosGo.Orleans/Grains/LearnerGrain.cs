@@ -80,7 +80,7 @@ public sealed class LearnerGrain(
     /// <inheritdoc />
     public Task<CommandReply> WaitForResult(string clientId, ulong requestId, byte[] attestation)
     {
-        Refused(() => Node.CheckWaitForResult(Application, clientId, requestId, attestation));
+        Guard(() => Node.CheckWaitForResult(Application, clientId, requestId, attestation));
         return Wait(clientId, requestId);
     }
 
@@ -162,7 +162,7 @@ public sealed class LearnerGrain(
     /// <inheritdoc />
     public Task<ClientInfo> LookupClient(string clientId, byte[] attestation)
     {
-        Refused(() => Node.CheckLookupClient(Application, clientId, attestation));
+        Guard(() => Node.CheckLookupClient(Application, clientId, attestation));
         var replica = _learner!.Replica;
         return Task.FromResult(new ClientInfo(replica.RegisteredKey(clientId), replica.LastRequestId(clientId)));
     }

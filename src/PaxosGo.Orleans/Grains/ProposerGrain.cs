@@ -49,7 +49,7 @@ public sealed class ProposerGrain(
     /// <inheritdoc />
     public Task Submit(ClientCommand command, byte[] attestation)
     {
-        Refused(() => Node.CheckSubmit(Application, command, attestation));
+        Guard(() => Node.CheckSubmit(Application, command, attestation));
         if (!_proposer!.CanAccept)
         {
             throw new InvalidOperationException(
@@ -63,7 +63,7 @@ public sealed class ProposerGrain(
     /// <inheritdoc />
     public Task NoteLearned(ulong nextSlot, byte[] attestation)
     {
-        Refused(() => Node.CheckNoteLearned(Application, nextSlot, attestation));
+        Guard(() => Node.CheckNoteLearned(Application, nextSlot, attestation));
         Enqueue(new LearnedInput(nextSlot));
         return Task.CompletedTask;
     }
@@ -71,7 +71,7 @@ public sealed class ProposerGrain(
     /// <inheritdoc />
     public Task NoteVoted(ulong votedBelow, byte[] attestation)
     {
-        Refused(() => Node.CheckNoteVoted(Application, votedBelow, attestation));
+        Guard(() => Node.CheckNoteVoted(Application, votedBelow, attestation));
         Enqueue(new VotedInput(votedBelow));
         return Task.CompletedTask;
     }

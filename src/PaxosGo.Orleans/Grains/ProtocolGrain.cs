@@ -68,12 +68,12 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
     /// <inheritdoc />
     public Task Deliver(SignedEnvelope envelope)
     {
-        Refused(() => Accept(envelope));
+        Guard(() => Accept(envelope));
         return Task.CompletedTask;
     }
 
     /// <summary>Runs a check of an incoming call; a refusal is counted (by code) and thrown to the caller.</summary>
-    protected static void Refused(Action check)
+    protected static void Guard(Action check)
     {
         ArgumentNullException.ThrowIfNull(check);
         try
