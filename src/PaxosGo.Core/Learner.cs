@@ -79,6 +79,7 @@ public sealed class Learner
     private readonly List<LogEntry> _log = new();   // contiguous applied entries ending at NextSlot - 1
     private readonly HashSet<ulong> _appliedAhead = new(); // planted bug only
     private ulong _knownChosenBelow;
+    private NodeId? _leader; // the leader whose heartbeats we last heard: it gets our progress
     private long _now;
     private long _lastCatchUp = long.MinValue / 2;
     private int _nextPeer;
@@ -136,6 +137,12 @@ public sealed class Learner
     /// <summary>The last snapshot taken or installed.</summary>
     public Snapshot? LastSnapshot { get; private set; }
 
+    /// <summary>
+    /// Every slot below this is in the last snapshot, which the host saved before it sent any later
+    /// message: the learner's durable frontier, which it reports to the leader.
+    /// </summary>
+    public ulong DurableBelow => LastSnapshot?.NextSlot ?? 0;
+
     /// <summary>The highest chosen-below frontier the learner has heard of (at least <see cref="NextSlot"/>).</summary>
     public ulong KnownChosenBelow => Math.Max(_knownChosenBelow, NextSlot);
 
@@ -187,7 +194,8 @@ public sealed class Learner
         ArgumentNullException.ThrowIfNull(heartbeat);
         var fx = new Effects();
         _knownChosenBelow = Math.Max(_knownChosenBelow, heartbeat.ChosenBelow);
-        fx.Messages.Add(new Envelope(heartbeat.From, Role.Proposer, new LearnerStatus(Id, NextSlot)));
+        _leader = heartbeat.From;
+        fx.Messages.Add(new Envelope(heartbeat.From, Role.Proposer, new LearnerStatus(Id, DurableBelow, NextSlot)));
         MaybeCatchUp(fx);
         return fx.ToStep();
     }
@@ -330,6 +338,16 @@ public sealed class Learner
         if (drop > 0) _log.RemoveRange(0, drop);
         LastSnapshot = new Snapshot(NextSlot, Replica.TakeSnapshot());
         fx.SaveSnapshot = LastSnapshot;
+        ReportDurable(fx);
+    }
+
+    /// <summary>
+    /// Tells the leader right away that a new snapshot is durable (the message leaves after the host
+    /// saved it), so acceptors can drop what it covers without waiting for a heartbeat.
+    /// </summary>
+    private void ReportDurable(Effects fx)
+    {
+        if (_leader is { } leader) fx.Messages.Add(new Envelope(leader, Role.Proposer, new LearnerStatus(Id, DurableBelow, NextSlot)));
     }
 
     private void InstallSnapshot(Snapshot snapshot, Effects fx)
@@ -344,6 +362,7 @@ public sealed class Learner
         fx.SaveSnapshot = snapshot;
         fx.Installed = snapshot;
         fx.Append.Clear();
+        ReportDurable(fx);
         if (!_bugs.LearnerDeliversOutOfOrder) DrainAhead(fx);
     }
 

@@ -61,8 +61,12 @@ public sealed record Chosen(NodeId From, ulong Slot, Value Value) : Message(From
 /// </summary>
 public sealed record Heartbeat(NodeId From, Ballot Ballot, ulong ChosenBelow) : Message(From);
 
-/// <summary>A learner (→ the leader's proposer): I have durably applied every slot below <paramref name="NextSlot"/>.</summary>
-public sealed record LearnerStatus(NodeId From, ulong NextSlot) : Message(From);
+/// <summary>
+/// A learner (→ the leader's proposer): my saved snapshot covers every slot below
+/// <paramref name="DurableBelow"/> (acceptors may drop votes a majority of snapshots cover), and I
+/// have applied every slot below <paramref name="AppliedBelow"/> (what the leader need not send me again).
+/// </summary>
+public sealed record LearnerStatus(NodeId From, ulong DurableBelow, ulong AppliedBelow) : Message(From);
 
 /// <summary>A learner (→ a peer learner): send me what you have from <paramref name="FromSlot"/> on.</summary>
 public sealed record CatchUpRequest(NodeId From, ulong FromSlot) : Message(From);

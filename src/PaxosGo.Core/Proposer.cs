@@ -92,7 +92,8 @@ public sealed class Proposer
     private readonly Dictionary<NodeId, Promise> _promises = new();
     private readonly SortedDictionary<ulong, InFlight> _inFlight = new();
     private readonly SortedDictionary<ulong, Value> _chosen = new(); // retained for retransmission
-    private readonly Dictionary<NodeId, ulong> _learnerNext = new();
+    private readonly Dictionary<NodeId, ulong> _learnerDurable = new(); // each learner's saved snapshot frontier
+    private readonly Dictionary<NodeId, ulong> _learnerApplied = new(); // each learner's applied frontier
     private readonly SortedSet<ulong> _chosenAhead = new(); // chosen slots above the contiguous frontier
 
     private Ballot _ballot = Ballot.Zero;       // ours, while Candidate or Leader
@@ -306,19 +307,24 @@ public sealed class Proposer
         return fx.ToStep();
     }
 
-    /// <summary>A learner's durable progress; the leader uses it to let acceptors drop decided slots.</summary>
+    /// <summary>A learner's progress; the leader uses its durable frontier to let acceptors drop decided slots.</summary>
     public ProposerStep Handle(LearnerStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
         var fx = new Effects();
         if (Standing != ProposerRole.Leader) return fx.ToStep();
-        if (!_learnerNext.TryGetValue(status.From, out var known) || status.NextSlot > known)
+        if (!_learnerApplied.TryGetValue(status.From, out var applied) || status.AppliedBelow > applied)
         {
-            _learnerNext[status.From] = status.NextSlot;
+            _learnerApplied[status.From] = status.AppliedBelow;
+        }
+
+        if (!_learnerDurable.TryGetValue(status.From, out var known) || status.DurableBelow > known)
+        {
+            _learnerDurable[status.From] = status.DurableBelow;
         }
 
         // The majority-th highest frontier: a majority of learners durably hold every slot below it.
-        var frontiers = _nodes.Select(n => _learnerNext.TryGetValue(n, out var v) ? v : 0UL).OrderByDescending(v => v).ToList();
+        var frontiers = _nodes.Select(n => _learnerDurable.TryGetValue(n, out var v) ? v : 0UL).OrderByDescending(v => v).ToList();
         ulong stable = frontiers[_majority - 1];
         if (stable > _stableBelow)
         {
@@ -416,7 +422,8 @@ public sealed class Proposer
         _inFlight.Clear();
         _chosen.Clear();
         _chosenAhead.Clear();
-        _learnerNext.Clear();
+        _learnerDurable.Clear();
+        _learnerApplied.Clear();
         // Acceptors forgot votes below their TruncatedBelow only because those slots are chosen and
         // learned by a majority: never propose there.
         ulong start = _prepareFrom;
@@ -550,7 +557,7 @@ public sealed class Proposer
             if (node != Id) fx.Send(node, Role.Proposer, heartbeat);
             fx.Send(node, Role.Learner, heartbeat);
             // Learners that reported a frontier below what we still retain get the missing values again.
-            ulong from = _learnerNext.TryGetValue(node, out var next) ? next : _stableBelow;
+            ulong from = _learnerApplied.TryGetValue(node, out var next) ? next : _stableBelow;
             int sent = 0;
             foreach (var (slot, value) in _chosen)
             {

@@ -43,6 +43,14 @@ internal static class Metrics
     public static readonly Counter<long> SlotsApplied =
         Meter.CreateCounter<long>("paxosgo.slots.applied", description: "Slots applied by this node's learners");
 
+    /// <summary>Requests this node sent to storage (tag <c>kind</c>: append, checkpoint, snapshot).</summary>
+    public static readonly Counter<long> StorageRequests =
+        Meter.CreateCounter<long>("paxosgo.storage.requests", description: "Storage requests (appends, checkpoints, snapshots)");
+
+    /// <summary>Torn journal tails dropped at recovery.</summary>
+    public static readonly Counter<long> TornTails =
+        Meter.CreateCounter<long>("paxosgo.journal.torn_tails", description: "Torn last appends dropped when a node's journal was read");
+
     /// <summary>Time to persist one batch of an engine's state (tag <c>role</c>).</summary>
     public static readonly Histogram<double> PersistDuration =
         Meter.CreateHistogram<double>("paxosgo.persist.duration", unit: "ms", description: "Time to persist a batch before sending its messages");

@@ -52,17 +52,21 @@ public sealed class PaxosGoOptions
     {
         MaxBatch = 256,
         Window = 1,
-        MaxUnlearnedSlots = 16,
+        MaxUnlearnedSlots = 48,
         HeartbeatTicks = 10,
         LeaderTimeoutTicks = 60,
         RetryTicks = 20,
         ElectionJitterTicks = 40,
     };
 
-    /// <summary>Learner settings, in ticks. A snapshot every 64 slots keeps each saved log piece small.</summary>
+    /// <summary>
+    /// Learner settings, in ticks. A learner's snapshot is its durable frontier (acceptors keep votes
+    /// until a majority of snapshots cover them), so the proposer's <see cref="ProposerOptions.MaxUnlearnedSlots"/>
+    /// must exceed <see cref="LearnerOptions.SnapshotInterval"/> plus the window.
+    /// </summary>
     public LearnerOptions Learner { get; set; } = new()
     {
-        SnapshotInterval = 64,
+        SnapshotInterval = 16,
         MaxCatchUpEntries = 64,
         CatchUpRetryTicks = 20,
         AntiEntropyTicks = 100,
@@ -104,5 +108,10 @@ public sealed class PaxosGoOptions
         if (ResultTimeout <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: ResultTimeout must be positive.");
         Proposer.Validate();
         Learner.Validate();
+        if (Proposer.MaxUnlearnedSlots < (ulong)Learner.SnapshotInterval + (ulong)Proposer.Window)
+        {
+            throw new InvalidOperationException(
+                "PaxosGo: Proposer.MaxUnlearnedSlots must be at least Learner.SnapshotInterval + Proposer.Window: acceptors keep votes until a majority of learners' snapshots cover them, so the leader must be allowed that far ahead.");
+        }
     }
 }

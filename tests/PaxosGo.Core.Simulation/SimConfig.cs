@@ -52,6 +52,12 @@ public sealed record SimConfig
     /// </summary>
     public double AdversaryRate { get; init; }
 
+    /// <summary>Chance that a node crashes in the middle of a journal append, leaving a torn frame at the end of its log.</summary>
+    public double TornAppendRate { get; init; }
+
+    /// <summary>The node's journal is checkpointed (and its log starts over) after this many batches.</summary>
+    public int CheckpointEvery { get; init; } = 16;
+
     /// <summary>The simulated host skips authentication: it handles forged and redirected messages (to show the checks catch it).</summary>
     internal bool HostAcceptsForgedMessages { get; init; }
 
@@ -69,11 +75,14 @@ public sealed record SimConfig
     {
         var r = new Random(unchecked((int)(seed ^ (seed >> 32))));
         int window = r.Next(1, 5);
+        int snapshotInterval = r.Next(2, 17);
         var proposer = new ProposerOptions
         {
             Window = window,
             MaxBatch = r.Next(1, 4),
-            MaxUnlearnedSlots = (ulong)(window + r.Next(0, 8)),
+            // Acceptors keep votes until a majority of learners' snapshots cover them, and a learner
+            // snapshots every SnapshotInterval slots: the leader must be allowed past that, or it waits forever.
+            MaxUnlearnedSlots = (ulong)(snapshotInterval + window + r.Next(0, 8)),
             HeartbeatTicks = r.Next(3, 11),
             LeaderTimeoutTicks = r.Next(30, 61),
             RetryTicks = r.Next(8, 21),
@@ -82,7 +91,7 @@ public sealed record SimConfig
         int retry = r.Next(5, 21);
         var learner = new LearnerOptions
         {
-            SnapshotInterval = r.Next(2, 17),
+            SnapshotInterval = snapshotInterval,
             MaxCatchUpEntries = r.Next(1, 9),
             CatchUpRetryTicks = retry,
             AntiEntropyTicks = retry * r.Next(2, 6),
@@ -114,6 +123,8 @@ public sealed record SimConfig
             Bugs = bugs ?? PlantedBugs.None,
             CrashBeforeLearnerWriteRate = harsh ? r.NextDouble() * 0.2 : 0, // drawn late: earlier fields keep their values per seed
             AdversaryRate = r.Next(4) == 0 ? 0 : r.NextDouble() * 0.05,
+            TornAppendRate = harsh ? r.NextDouble() * 0.05 : r.NextDouble() * 0.005,
+            CheckpointEvery = r.Next(1, 40),
         };
     }
 }

@@ -3,13 +3,13 @@ using System.Diagnostics;
 namespace PaxosGo.Core.Simulation;
 
 /// <summary>What a batch of simulated schedules did.</summary>
-public sealed record SimBatch(IReadOnlyList<SimResult> Failures, int Schedules, long Acked, long Slots, long Events, TimeSpan Elapsed, long Attacks = 0, long Refused = 0)
+public sealed record SimBatch(IReadOnlyList<SimResult> Failures, int Schedules, long Acked, long Slots, long Events, TimeSpan Elapsed, long Attacks = 0, long Refused = 0, long TornRecoveries = 0)
 {
     public double SchedulesPerSecond => Schedules / Elapsed.TotalSeconds;
 
     public override string ToString() =>
         $"{Schedules} schedules in {Elapsed.TotalSeconds:F1} s ({SchedulesPerSecond:F0}/s); {Acked} commands acknowledged, " +
-        $"{Slots} slots applied, {Events} events, {Attacks} attacks ({Refused} refused by authentication); {Failures.Count} failed";
+        $"{Slots} slots applied, {Events} events, {Attacks} attacks ({Refused} refused by authentication), {TornRecoveries} torn journal tails dropped; {Failures.Count} failed";
 }
 
 /// <summary>Runs many seeds across the machine's cores; each run is single-threaded and deterministic.</summary>
@@ -26,7 +26,7 @@ public static class SimRunner
     internal static SimBatch RunMany(ulong first, int count, PlantedBugs bugs, bool stopAtFirst, Func<SimConfig, SimConfig>? configure = null)
     {
         var failures = new List<SimResult>();
-        long acked = 0, events = 0, slots = 0, attacks = 0, refused = 0;
+        long acked = 0, events = 0, slots = 0, attacks = 0, refused = 0, torn = 0;
         int ran = 0;
         var gate = new object();
         var stopwatch = Stopwatch.StartNew();
@@ -40,6 +40,7 @@ public static class SimRunner
                 ran++;
                 attacks += result.Attacks;
                 refused += result.Refused;
+                torn += result.TornRecoveries;
                 acked += result.Acked;
                 events += result.Events;
                 slots += (long)result.Slots;
@@ -52,6 +53,6 @@ public static class SimRunner
         });
         stopwatch.Stop();
         failures.Sort((a, b) => a.Seed.CompareTo(b.Seed));
-        return new SimBatch(failures, ran, acked, slots, events, stopwatch.Elapsed, attacks, refused);
+        return new SimBatch(failures, ran, acked, slots, events, stopwatch.Elapsed, attacks, refused, torn);
     }
 }

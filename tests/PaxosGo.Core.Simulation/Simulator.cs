@@ -1,12 +1,16 @@
+using System.Runtime.InteropServices;
+using PaxosGo.Core.Journal;
+using PaxosGo.Core.Journal.Records;
+
 namespace PaxosGo.Core.Simulation;
 
 /// <summary>The outcome of one simulated run.</summary>
-public sealed record SimResult(ulong Seed, string? Violation, long EndTime, long Events, long Messages, int Acked, ulong Slots, long Attacks = 0, long Refused = 0)
+public sealed record SimResult(ulong Seed, string? Violation, long EndTime, long Events, long Messages, int Acked, ulong Slots, long Attacks = 0, long Refused = 0, long TornRecoveries = 0)
 {
     public bool Ok => Violation is null;
 
     public override string ToString() =>
-        Ok ? $"seed {Seed}: ok at t={EndTime}, {Acked} acked, {Slots} slots, {Events} events, {Messages} messages, {Attacks} attacks ({Refused} refused by authentication)"
+        Ok ? $"seed {Seed}: ok at t={EndTime}, {Acked} acked, {Slots} slots, {Events} events, {Messages} messages, {Attacks} attacks ({Refused} refused by authentication), {TornRecoveries} torn journal tails dropped"
            : $"seed {Seed}: VIOLATION at t={EndTime}: {Violation}";
 }
 
@@ -40,6 +44,7 @@ public sealed class Simulator
     private readonly List<ClientRequest> _recordedRequests = new();
     private long _attacks;
     private long _refused;
+    private long _tornRecoveries;
     private readonly NodeId[] _ids;
     private readonly int _majority;
     private readonly int[] _side;
@@ -109,7 +114,7 @@ public sealed class Simulator
                 {
                     if (!node.Up || _violation is not null) continue;
                     ApplyProposer(node, node.Proposer!.Tick(_now));
-                    ApplyLearner(node, node.Learner!.Tick(_now));
+                    if (node.Up) ApplyLearner(node, node.Learner!.Tick(_now)); // (a journal append may have crashed it)
                 }
 
                 StepClient(_admin);
@@ -128,7 +133,7 @@ public sealed class Simulator
         ulong slots = _nodes.Max(n => n.Learner?.NextSlot ?? 0);
         _adminKey.Dispose();
         _strangerKey.Dispose();
-        return new SimResult(_c.Seed, _violation, _now, _events, _messages, _acks.Count, slots, _attacks, _refused);
+        return new SimResult(_c.Seed, _violation, _now, _events, _messages, _acks.Count, slots, _attacks, _refused, _tornRecoveries);
     }
 
     private bool AllDone() => _admin.Done && _clients.All(c => c.Done);
@@ -138,22 +143,36 @@ public sealed class Simulator
     private void Start(SimNode node)
     {
         var learners = _c.AcceptorsNotifyLearners ? _ids : Array.Empty<NodeId>();
-        node.Acceptor = new Acceptor(node.Id, node.AcceptorState, learners, _c.Bugs);
-        node.Proposer = new Proposer(node.Id, _ids, node.ProposerState, new Random(_r.Next()), _c.Proposer, _c.Bugs);
+        // Recovery, as the node's host does it: the last checkpoint, then every whole batch of the log
+        // after it; a torn tail (a crash in the middle of an append) is dropped and the log starts over
+        // after what is valid, so nothing is ever appended after garbage.
+        var journal = NodeJournal.FromCheckpoint(node.Checkpoint);
+        int valid = journal.Replay(CollectionsMarshal.AsSpan(node.JournalLog));
+        if (valid < node.JournalLog.Count)
+        {
+            Log($"{node.Id} drops a torn journal tail of {node.JournalLog.Count - valid} bytes");
+            node.JournalLog.RemoveRange(valid, node.JournalLog.Count - valid);
+            _tornRecoveries++;
+        }
+
+        node.Journal = journal;
+        node.Acceptor = new Acceptor(node.Id, journal.Acceptor(Application), learners, _c.Bugs);
+        node.Proposer = new Proposer(node.Id, _ids, journal.Proposer(Application), new Random(_r.Next()), _c.Proposer, _c.Bugs);
         var administrator = _c.ReplicasTrustAdministrativeCommands ? new Administrator(Application, new AnySignature()) : _adminKey.For(Application);
         var learnerOptions = _c.Learner with { RequireRegistration = true, Administrator = administrator };
-        node.Learner = new Learner(node.Id, _ids, new CounterStateMachine(), node.Snapshot, node.Log, learnerOptions, _c.Bugs);
+        // Learners save snapshots only: a restarted learner starts from its last one and learns the
+        // rest again (from peers, or from the acceptors, which keep votes no majority of snapshots covers).
+        node.Learner = new Learner(node.Id, _ids, new CounterStateMachine(), node.Snapshot, Array.Empty<LogEntry>(), learnerOptions, _c.Bugs);
         node.Up = true;
-        // Persisted means kept: the restarted learner is exactly as far as it was before the crash.
-        if (node.Learner.NextSlot != node.AppliedCount && !_c.Bugs.LearnerDeliversOutOfOrder)
+        if (node.Learner.NextSlot != (node.Snapshot?.NextSlot ?? 0) && !_c.Bugs.LearnerDeliversOutOfOrder)
         {
-            Violate($"{node.Id} restarted at slot {node.Learner.NextSlot} but had durably applied {node.AppliedCount}");
+            Violate($"{node.Id} restarted at slot {node.Learner.NextSlot} but its saved snapshot covers {node.Snapshot?.NextSlot ?? 0}");
         }
 
         node.AppliedCount = node.Learner.NextSlot;
-        Log($"{node.Id} starts: promised {node.AcceptorState.Promised}, next slot {node.Learner.NextSlot}");
+        Log($"{node.Id} starts: promised {node.Acceptor.State.Promised}, next slot {node.Learner.NextSlot}");
         ApplyProposer(node, node.Proposer.NoteLearned(node.Learner.NextSlot));
-        ApplyProposer(node, node.Proposer.NoteVoted(node.AcceptorState.VotedBelow));
+        if (node.Up) ApplyProposer(node, node.Proposer.NoteVoted(node.Acceptor.State.VotedBelow));
     }
 
     private void Crash(SimNode node)
@@ -248,7 +267,13 @@ public sealed class Simulator
 
     private void ApplyAcceptor(SimNode node, AcceptorStep step)
     {
-        if (step.Persist is { } state) node.AcceptorState = state; // durable before anything is sent
+        // Durable before anything is sent: one group commit in the node's journal (nothing, when the
+        // step changed nothing, as for an Accept the acceptor already holds).
+        if (step.Persist is { } state && NodeJournal.Change(Application, node.Journal!.Acceptor(Application), state) is { } change)
+        {
+            if (!Persist(node, change, null)) return;
+        }
+
         foreach (var envelope in step.Messages)
         {
             if (envelope.Role == Role.Proposer && envelope.Message is Accepted vote) RecordVote(vote);
@@ -260,8 +285,39 @@ public sealed class Simulator
 
     private void ApplyProposer(SimNode node, ProposerStep step)
     {
-        if (step.Persist is { } state) node.ProposerState = state;
+        if (step.Persist is { } state && !Persist(node, null, NodeJournal.Round(Application, state))) return;
         Send(node, step.Messages);
+    }
+
+    /// <summary>
+    /// Appends one batch to the node's journal, as its host does; false when the node crashed in the
+    /// middle of the append (a torn frame stays at the log's end, and nothing of the step is sent).
+    /// Every so many batches the journal is checkpointed and the log starts over.
+    /// </summary>
+    private bool Persist(SimNode node, AcceptorChange? acceptor, ProposerRound? proposer)
+    {
+        var journal = node.Journal!;
+        var batch = journal.NextBatch(acceptor is null ? [] : [acceptor], proposer is null ? [] : [proposer]);
+        byte[] frame = NodeJournal.Frame(batch);
+        if (_faults && _c.TornAppendRate > 0 && _r.NextDouble() < _c.TornAppendRate)
+        {
+            int written = _r.Next(1, frame.Length);
+            node.JournalLog.AddRange(frame.AsSpan(0, written));
+            Log($"{node.Id} crashes in the middle of a journal append ({written} of {frame.Length} bytes written)");
+            Crash(node);
+            Enqueue(_now + _r.Next(1, _c.MaxDowntime + 1), new Restart(node.Id.Value));
+            return false;
+        }
+
+        node.JournalLog.AddRange(frame);
+        journal.Apply(batch);
+        if (journal.BatchesSinceCheckpoint >= _c.CheckpointEvery)
+        {
+            node.Checkpoint = journal.TakeCheckpoint();
+            node.JournalLog.Clear();
+        }
+
+        return true;
     }
 
     private void ApplyLearner(SimNode node, LearnerStep step)
@@ -276,10 +332,10 @@ public sealed class Simulator
             }
         }
 
-        bool writes = step.Append.Count > 0 || step.SaveSnapshot is not null || step.Installed is not null;
+        bool writes = step.SaveSnapshot is not null || step.Installed is not null;
         if (_faults && writes && _c.CrashBeforeLearnerWriteRate > 0 && _r.NextDouble() < _c.CrashBeforeLearnerWriteRate)
         {
-            // Nothing of this step became durable: the node restarts from its previous snapshot and log.
+            // Nothing of this step became durable: the node restarts from its previous snapshot.
             Log($"{node.Id} crashes after answering, before its learner write");
             Crash(node);
             Enqueue(_now + _r.Next(1, _c.MaxDowntime + 1), new Restart(node.Id.Value));
@@ -303,7 +359,6 @@ public sealed class Simulator
             }
 
             node.Snapshot = snapshot;
-            node.Log.RemoveAll(e => e.Slot < snapshot.NextSlot);
         }
 
         foreach (var entry in step.Append)
@@ -321,8 +376,6 @@ public sealed class Simulator
                 Violate($"{node.Id} applied {entry.Value} as its value #{position}, but slot {position} chose {chosen}: applied sequences are not prefixes of each other");
                 return;
             }
-
-            if (entry.Slot >= (node.Snapshot?.NextSlot ?? 0)) node.Log.Add(entry);
         }
 
         Send(node, step.Messages);
@@ -784,14 +837,15 @@ public sealed class Simulator
         public NodeId Id { get; } = id;
         public bool Up { get; set; }
 
-        // What survives a crash: the storage.
-        public AcceptorState AcceptorState { get; set; } = AcceptorState.Initial;
-        public ProposerState ProposerState { get; set; } = ProposerState.Initial;
+        // What survives a crash: the storage (the journal's checkpoint and log, the learner's snapshot).
+        public byte[] Checkpoint { get; set; } = [];
+        public List<byte> JournalLog { get; } = new();
         public Snapshot? Snapshot { get; set; }
         public List<LogEntry> Log { get; } = new();
         public ulong AppliedCount { get; set; }
 
         // What does not.
+        public NodeJournal? Journal { get; set; }
         public Acceptor? Acceptor { get; set; }
         public Proposer? Proposer { get; set; }
         public Learner? Learner { get; set; }

@@ -142,7 +142,8 @@ public static class WireCodec
             case LearnerStatus m:
                 w.WriteByte(TagLearnerStatus);
                 w.WriteNode(m.From);
-                w.WriteUInt64(m.NextSlot);
+                w.WriteUInt64(m.DurableBelow);
+                w.WriteUInt64(m.AppliedBelow);
                 break;
             case CatchUpRequest m:
                 w.WriteByte(TagCatchUpRequest);
@@ -254,7 +255,7 @@ public static class WireCodec
                 break;
             case TagLearnerStatus:
                 r.Context = nameof(LearnerStatus);
-                message = new LearnerStatus(r.ReadNode("From"), r.ReadUInt64("NextSlot"));
+                message = new LearnerStatus(r.ReadNode("From"), r.ReadUInt64("DurableBelow"), r.ReadUInt64("AppliedBelow"));
                 break;
             case TagCatchUpRequest:
                 r.Context = nameof(CatchUpRequest);

@@ -46,6 +46,16 @@ public sealed class SimulationTests(ITestOutputHelper output)
         Assert.True(batch.Refused > batch.Attacks / 4, $"only {batch.Refused} of {batch.Attacks} attacks met authentication");
     }
 
+    [Fact]
+    public void NodesThatCrashInTheMiddleOfAJournalAppend_DropTheTornTail_AndSafetyAndExactlyOnceHold()
+    {
+        var batch = SimRunner.RunMany(1, 500);
+        output.WriteLine(batch.ToString());
+
+        Assert.Empty(batch.Failures);
+        Assert.True(batch.TornRecoveries > 50, $"only {batch.TornRecoveries} torn journal tails in 500 schedules");
+    }
+
     private static SimResult Replay(ulong seed, PlantedBugs bugs, ITestOutputHelper output)
     {
         var config = SimConfig.FromSeed(seed, bugs);

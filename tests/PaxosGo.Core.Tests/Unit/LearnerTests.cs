@@ -186,7 +186,7 @@ public class LearnerTests
     }
 
     [Fact]
-    public void Learner_Heartbeat_IsAnsweredWithLearnerStatusToTheLeadersProposer()
+    public void Learner_Heartbeat_IsAnsweredWithItsSnapshotFrontierAsDurable_AndItsAppliedFrontier()
     {
         var learner = NewLearner();
         Feed(learner, 0, 2);
@@ -195,7 +195,23 @@ public class LearnerTests
 
         var (to, status) = Assert.Single(Sent<LearnerStatus>(step.Messages, Role.Proposer));
         Assert.Equal(N2, to);
-        Assert.Equal(new LearnerStatus(N0, 2), status);
+        // Applied two slots, but no snapshot holds them yet: nothing is durable.
+        Assert.Equal(new LearnerStatus(N0, 0, 2), status);
+    }
+
+    [Fact]
+    public void Learner_ReportsEachSnapshotToTheLeaderInTheStepThatSavesIt_WithoutWaitingForAHeartbeat()
+    {
+        var learner = NewLearner(new LearnerOptions { SnapshotInterval = 4 });
+        learner.Handle(new Heartbeat(N2, B(3, N2), 0)); // the leader is N2
+
+        var steps = Enumerable.Range(0, 4).Select(slot => learner.Handle(new Chosen(N2, (ulong)slot, ValueFor((ulong)slot)))).ToList();
+
+        Assert.All(steps.Take(3), s => Assert.Empty(Sent<LearnerStatus>(s.Messages, Role.Proposer)));
+        var last = steps[^1];
+        Assert.Equal(4UL, last.SaveSnapshot!.NextSlot);
+        var (to, status) = Assert.Single(Sent<LearnerStatus>(last.Messages, Role.Proposer));
+        Assert.Equal((N2, new LearnerStatus(N0, 4, 4)), (to, status));
     }
 
     [Fact]

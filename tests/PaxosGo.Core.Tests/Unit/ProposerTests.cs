@@ -420,8 +420,8 @@ public class ProposerTests
         Elect(proposer, Cmd("c1", 1));
         proposer.Handle(new Accepted(N0, proposer.Ballot, 0, value));
         proposer.Handle(new Accepted(N1, proposer.Ballot, 0, value));
-        proposer.Handle(new LearnerStatus(N0, 1));
-        proposer.Handle(new LearnerStatus(N2, 0));
+        proposer.Handle(new LearnerStatus(N0, 0, 1)); // applied, not yet in a snapshot: nothing to resend
+        proposer.Handle(new LearnerStatus(N2, 0, 0));
 
         var step = proposer.Tick(10);
 
@@ -431,7 +431,7 @@ public class ProposerTests
     }
 
     [Fact]
-    public void Proposer_DoesNotProposePastMaxUnlearnedSlots_UntilAMajorityOfLearnersReportsProgress()
+    public void Proposer_DoesNotProposePastMaxUnlearnedSlots_UntilAMajorityOfLearnersReportsThemInSavedSnapshots()
     {
         var proposer = NewProposer(new ProposerOptions { Window = 2, MaxBatch = 1, MaxUnlearnedSlots = 2 });
         var commands = Enumerable.Range(1, 4).Select(i => Cmd("c", (ulong)i)).ToArray();
@@ -446,10 +446,12 @@ public class ProposerTests
         Assert.Equal(2UL, proposer.ChosenBelow);
         Assert.Equal(2, proposer.PendingCount);
 
-        var one = proposer.Handle(new LearnerStatus(N0, 2));
+        var applied = proposer.Handle(new LearnerStatus(N0, 0, 2));
+        Assert.Empty(Proposals(applied)); // applied is not durable: acceptors keep their votes
+        var one = proposer.Handle(new LearnerStatus(N0, 2, 2));
         Assert.Empty(Proposals(one));
 
-        var majority = proposer.Handle(new LearnerStatus(N1, 2));
+        var majority = proposer.Handle(new LearnerStatus(N1, 2, 2));
         var proposals = Proposals(majority);
         Assert.Equal([2UL, 3UL], proposals.Select(a => a.Slot));
         Assert.All(proposals, a => Assert.Equal(2UL, a.TruncateBelow));

@@ -46,7 +46,7 @@ public class WireCodecTests
         yield return new Nack(N1, Ballot.Zero, B(2, N2), ulong.MaxValue, ulong.MaxValue);
         yield return new Chosen(N0, 44, Batch3);
         yield return new Heartbeat(N0, B(9, N0), 100);
-        yield return new LearnerStatus(N2, 101);
+        yield return new LearnerStatus(N2, 101, 140);
         yield return new CatchUpRequest(N2, 7);
         yield return new CatchUpReply(N1, null, Array.Empty<LogEntry>(), 0);
         yield return new CatchUpReply(N1, new Snapshot(64, new byte[] { 1, 2, 3, 4 }), new[] { new LogEntry(64, Batch1), new LogEntry(65, Value.NoOp) }, 66);
