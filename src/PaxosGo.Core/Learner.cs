@@ -253,6 +253,17 @@ public sealed class Learner
         return fx.ToStep();
     }
 
+    /// <summary>
+    /// A snapshot of everything applied so far, for the host to save now (for example before it
+    /// stops), so that a restart begins from here; nothing when the last snapshot is already this far.
+    /// </summary>
+    public LearnerStep SnapshotNow()
+    {
+        var fx = new Effects();
+        if (NextSlot > DurableBelow) TakeSnapshot(fx);
+        return fx.ToStep();
+    }
+
     /// <summary>Time passes: ask a peer for missing slots when we know we are behind.</summary>
     public LearnerStep Tick(long now)
     {

@@ -52,7 +52,7 @@ public sealed class PaxosGoOptions
     {
         MaxBatch = 256,
         Window = 1,
-        MaxUnlearnedSlots = 48,
+        MaxUnlearnedSlots = 256,
         HeartbeatTicks = 10,
         LeaderTimeoutTicks = 60,
         RetryTicks = 20,
@@ -66,7 +66,7 @@ public sealed class PaxosGoOptions
     /// </summary>
     public LearnerOptions Learner { get; set; } = new()
     {
-        SnapshotInterval = 16,
+        SnapshotInterval = 64,
         MaxCatchUpEntries = 64,
         CatchUpRetryTicks = 20,
         AntiEntropyTicks = 100,

@@ -5,30 +5,27 @@ using Orleans.Placement;
 using PaxosGo.Core;
 using PaxosGo.Orleans.Hosting;
 using PaxosGo.Orleans.Placement;
-using PaxosGo.Orleans.Wire;
+using PaxosGo.Core.Journal;
+using PaxosGo.Orleans.Storage;
 
 namespace PaxosGo.Orleans.Grains;
 
-/// <summary>What an acceptor grain saves: the core's <see cref="AcceptorState"/> in the wire format.</summary>
-[GenerateSerializer]
-public sealed class AcceptorRecord
-{
-    /// <summary>The encoded state (promise, truncation point, the undecided window's votes).</summary>
-    [Id(0)]
-    public byte[] State { get; set; } = Array.Empty<byte>();
-}
-
-/// <summary>The acceptor of one application on one node: the core's <see cref="Acceptor"/>, saved before it answers.</summary>
+/// <summary>
+/// The acceptor of one application on one node: the core's <see cref="Acceptor"/>. What it must not
+/// forget goes to the node's journal (<see cref="INodeLog"/>) before it answers: one group commit
+/// shared with every other acceptor and proposer of the node.
+/// </summary>
 [NodePinnedPlacement]
 [Immovable(ImmovableKind.Any)]
 [Reentrant]
 public sealed class AcceptorGrain(
     PaxosGoNode node,
     ILogger<AcceptorGrain> logger,
-    [PersistentState("acceptor", PaxosGoOptions.StorageProviderName)] IPersistentState<AcceptorRecord> storage)
+    INodeLog journal)
     : ProtocolGrain(node, logger), IAcceptorGrain, IPaxosGoGrain
 {
     private Acceptor? _acceptor;
+    private AcceptorState _durable = AcceptorState.Initial;
     private ulong _notifiedVotedBelow;
 
     /// <inheritdoc />
@@ -38,9 +35,8 @@ public sealed class AcceptorGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
-        var state = storage.RecordExists && storage.State.State.Length > 0
-            ? WireCodec.DecodeAcceptorState(storage.State.State)
-            : AcceptorState.Initial;
+        var (state, _) = await journal.LoadAsync(Application, cancellationToken);
+        _durable = state;
         var learners = Node.Options.AcceptorsNotifyLearners ? Node.NodeIds : null;
         _acceptor = new Acceptor(Node.Self, state, learners);
         NoteVoted(state);
@@ -73,12 +69,13 @@ public sealed class AcceptorGrain(
             messages.AddRange(step.Messages);
         }
 
-        if (persist is not null)
+        // The promise or vote is durable before anyone hears of it. An Accept already held writes nothing.
+        if (persist is not null && NodeJournal.Change(Application, _durable, persist) is { } change)
         {
-            storage.State.State = WireCodec.EncodeAcceptorState(persist);
             long start = Stopwatch.GetTimestamp();
-            await storage.WriteStateAsync();
-            Metrics.RecordPersist(start, "acceptor"); // the promise or vote is durable before anyone hears of it
+            await journal.AppendAsync(change, null);
+            Metrics.RecordPersist(start, "acceptor");
+            _durable = persist;
         }
 
         Send(messages);

@@ -24,18 +24,12 @@ public sealed class LearnerSnapshotRecord
     public byte[] Data { get; set; } = Array.Empty<byte>();
 }
 
-/// <summary>What a learner grain saves as its log: the applied entries since the snapshot (at most a snapshot interval of them).</summary>
-[GenerateSerializer]
-public sealed class LearnerLogRecord
-{
-    /// <summary>The entries in the wire format (<see cref="WireCodec.EncodeLogEntries"/>).</summary>
-    [Id(0)]
-    public byte[] Entries { get; set; } = Array.Empty<byte>();
-}
-
 /// <summary>
 /// The learner of one application on one node: the core's <see cref="Learner"/> and the node's replica.
-/// It saves the applied entries (and, every snapshot interval, a snapshot) before it answers anyone.
+/// It applies chosen values from memory and answers clients at once (a chosen value is already in a
+/// majority of acceptors' journals); it writes only a snapshot, every snapshot interval and when it
+/// stops, and reports each saved snapshot to the leader, which lets acceptors drop what a majority of
+/// snapshots cover.
 /// </summary>
 [NodePinnedPlacement]
 [Immovable(ImmovableKind.Any)]
@@ -45,12 +39,10 @@ public sealed class LearnerGrain(
     PaxosGoNode node,
     ClientRegistry registry,
     ILogger<LearnerGrain> logger,
-    [PersistentState("learner-snapshot", PaxosGoOptions.StorageProviderName)] IPersistentState<LearnerSnapshotRecord> snapshotStorage,
-    [PersistentState("learner-log", PaxosGoOptions.StorageProviderName)] IPersistentState<LearnerLogRecord> logStorage)
+    [PersistentState("snapshot", PaxosGoOptions.StorageProviderName)] IPersistentState<LearnerSnapshotRecord> snapshotStorage)
     : ProtocolGrain(node, logger), ILearnerGrain, IPaxosGoGrain
 {
     private readonly Dictionary<(string, ulong), List<TaskCompletionSource<CommandReply>>> _waiters = new();
-    private readonly List<LogEntry> _tail = new(); // what the saved log holds: entries since the saved snapshot
     private Learner? _learner;
     private Task<LearnerStatusReport>? _barrier; // the read barrier in flight
     private TaskCompletionSource<LearnerStatusReport>? _nextBarrier; // reads that arrived while it was in flight
@@ -65,13 +57,8 @@ public sealed class LearnerGrain(
         Snapshot? snapshot = snapshotStorage.RecordExists && snapshotStorage.State.Data.Length > 0
             ? new Snapshot(snapshotStorage.State.NextSlot, snapshotStorage.State.Data)
             : null;
-        var log = logStorage.RecordExists && logStorage.State.Entries.Length > 0
-            ? WireCodec.DecodeLogEntries(logStorage.State.Entries)
-            : Array.Empty<LogEntry>();
-        ulong from = snapshot?.NextSlot ?? 0;
-        _tail.AddRange(log.Where(e => e.Slot >= from)); // entries below the snapshot are left over from before it
         var options = Node.Options.Learner with { RequireRegistration = true, Administrator = Node.AdministratorOf(Application) };
-        _learner = new Learner(Node.Self, Node.NodeIds, Node.Options.StateMachineFactory(Application), snapshot, _tail, options);
+        _learner = new Learner(Node.Self, Node.NodeIds, Node.Options.StateMachineFactory(Application), snapshot, Array.Empty<LogEntry>(), options);
         registry.Replace(Application, _learner.Replica.RegisteredClients);
         StartTicking();
         NotifyProposer();
@@ -180,9 +167,10 @@ public sealed class LearnerGrain(
     {
         var l = _learner!;
         Snapshot? snapshot = null;
-        var append = new List<LogEntry>();
+        long appliedSlots = 0;
         var messages = new List<Envelope>();
         var applied = new List<AppliedCommand>();
+        var stopping = new List<TaskCompletionSource>();
         bool registryChanged = false;
         foreach (var input in inputs)
         {
@@ -194,22 +182,11 @@ public sealed class LearnerGrain(
                 Heartbeat m => l.Handle(m),
                 CatchUpRequest m => l.Handle(m),
                 CatchUpReply m => l.Handle(m),
+                SnapshotRequest request => Stopping(request, stopping, l),
                 _ => default,
             };
-            if (step.SaveSnapshot is { } s)
-            {
-                snapshot = s;
-                append.RemoveAll(e => e.Slot < s.NextSlot);
-            }
-
-            if (step.Append is not null)
-            {
-                foreach (var entry in step.Append)
-                {
-                    if (entry.Slot >= (snapshot?.NextSlot ?? 0)) append.Add(entry);
-                }
-            }
-
+            if (step.SaveSnapshot is { } s) snapshot = s;
+            appliedSlots += step.Append?.Count ?? 0;
             if (step.Messages is not null) messages.AddRange(step.Messages);
             if (step.Applied is not null) applied.AddRange(step.Applied);
             registryChanged |= step.Installed is not null
@@ -217,37 +194,60 @@ public sealed class LearnerGrain(
         }
 
         if (registryChanged) registry.Replace(Application, l.Replica.RegisteredClients);
+        Metrics.SlotsApplied.Add(appliedSlots);
 
-        // Answer clients now, before our own log write: every applied value is chosen, so it is
-        // already durable on a majority of acceptors, which keep it until a majority of learners
-        // report (after their writes) that they hold it. A crash here loses nothing acknowledged: if
-        // every learner crashed before its write, the proposers (told of their acceptors' votes by
-        // NoteVoted) elect a leader whose recovery re-proposes the slot.
+        // Answer clients at once: every applied value is chosen, so it is already durable in a
+        // majority of acceptors' journals, which keep it until a majority of learners report (after
+        // saving) a snapshot that covers it. A crash loses nothing acknowledged: a restarted learner
+        // learns again from its peers or, if every learner lost it, from the acceptors (the proposers,
+        // told of their acceptors' votes by NoteVoted, elect a leader whose recovery re-proposes it).
         Answer(applied);
 
-        long start = Stopwatch.GetTimestamp();
         if (snapshot is not null)
         {
-            // Snapshot first: a crash between the two writes leaves the new snapshot and the old log,
-            // whose entries all lie below it. The other order could leave a gap.
+            long start = Stopwatch.GetTimestamp();
             snapshotStorage.State.NextSlot = snapshot.NextSlot;
             snapshotStorage.State.Data = snapshot.Data;
             await snapshotStorage.WriteStateAsync();
-            _tail.Clear();
-        }
-
-        if (append.Count > 0 || snapshot is not null)
-        {
-            _tail.AddRange(append);
-            logStorage.State.Entries = WireCodec.EncodeLogEntries(_tail);
-            await logStorage.WriteStateAsync();
             Metrics.RecordPersist(start, "learner");
-            Metrics.SlotsApplied.Add(append.Count);
+            Metrics.StorageRequests.Add(1, new KeyValuePair<string, object?>("kind", "snapshot"));
         }
 
-        // Durable: now talk to peers (our LearnerStatus lets acceptors drop votes) and tell our proposer.
+        // Saved: now talk to peers (a LearnerStatus names the saved snapshot) and tell our proposer.
         Send(messages);
-        if (append.Count > 0 || snapshot is not null) NotifyProposer();
+        if (appliedSlots > 0 || snapshot is not null) NotifyProposer();
+        foreach (var done in stopping) done.TrySetResult();
+    }
+
+    /// <inheritdoc />
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Stopping: save what has been applied, so a restart begins from here rather than from the
+        // last periodic snapshot. Best effort: what is not saved is learned again.
+        if (Failed || _learner is null)
+        {
+            await base.OnDeactivateAsync(reason, cancellationToken);
+            return;
+        }
+
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new SnapshotRequest(done));
+        try
+        {
+            await done.Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // Deactivating anyway.
+        }
+
+        await base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
+    private static LearnerStep Stopping(SnapshotRequest request, List<TaskCompletionSource> stopping, Learner learner)
+    {
+        stopping.Add(request.Done);
+        return learner.SnapshotNow();
     }
 
     private void Answer(List<AppliedCommand> applied)
@@ -302,6 +302,9 @@ public sealed class LearnerGrain(
         throw new TimeoutException(
             $"Request {key.Item2} of client '{key.Item1}' was not applied on node '{Node.Identity.Name}' within {Node.Options.ResultTimeout.TotalSeconds:F0} s; retry it with the same request id.");
     }
+
+    /// <summary>Save a snapshot now (the grain is stopping); <see cref="Done"/> completes once it is saved.</summary>
+    private sealed record SnapshotRequest(TaskCompletionSource Done);
 
     private CommandReply Reply(CommandResult result) => new(result.State, result.Output, Node.Identity.Name);
 

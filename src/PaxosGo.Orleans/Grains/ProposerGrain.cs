@@ -4,18 +4,11 @@ using Orleans.Concurrency;
 using Orleans.Placement;
 using PaxosGo.Core;
 using PaxosGo.Orleans.Hosting;
+using PaxosGo.Core.Journal;
 using PaxosGo.Orleans.Placement;
+using PaxosGo.Orleans.Storage;
 
 namespace PaxosGo.Orleans.Grains;
-
-/// <summary>What a proposer grain saves: the highest round it used.</summary>
-[GenerateSerializer]
-public sealed class ProposerRecord
-{
-    /// <summary>The highest round this node's proposer ever used for the application.</summary>
-    [Id(0)]
-    public ulong MaxRound { get; set; }
-}
 
 /// <summary>
 /// The proposer of one application on one node. Every node runs one; the core elects a leader
@@ -29,7 +22,7 @@ public sealed class ProposerRecord
 public sealed class ProposerGrain(
     PaxosGoNode node,
     ILogger<ProposerGrain> logger,
-    [PersistentState("proposer", PaxosGoOptions.StorageProviderName)] IPersistentState<ProposerRecord> storage)
+    INodeLog journal)
     : ProtocolGrain(node, logger), IProposerGrain, IPaxosGoGrain
 {
     private Proposer? _proposer;
@@ -41,7 +34,7 @@ public sealed class ProposerGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
-        var state = new ProposerState(storage.RecordExists ? storage.State.MaxRound : 0);
+        var (_, state) = await journal.LoadAsync(Application, cancellationToken);
         _proposer = new Proposer(Node.Self, Node.NodeIds, state, new Random(), Node.Options.Proposer);
         StartTicking();
     }
@@ -113,9 +106,8 @@ public sealed class ProposerGrain(
 
         if (persist is not null)
         {
-            storage.State.MaxRound = persist.MaxRound;
             long start = Stopwatch.GetTimestamp();
-            await storage.WriteStateAsync();
+            await journal.AppendAsync(null, NodeJournal.Round(Application, persist));
             Metrics.RecordPersist(start, "proposer"); // a round is durable before its Prepare leaves
         }
 

@@ -35,6 +35,9 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
     /// <summary>The grain's logger.</summary>
     protected ILogger Logger { get; }
 
+    /// <summary>Whether the engine failed (its state may be ahead of storage): the grain takes no more inputs and deactivates.</summary>
+    protected bool Failed => _failed;
+
     /// <summary>The application this grain serves.</summary>
     protected string Application { get; private set; } = "";
 

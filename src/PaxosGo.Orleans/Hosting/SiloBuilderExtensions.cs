@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Identity;
 using PaxosGo.Orleans.Placement;
+using PaxosGo.Orleans.Storage;
 using PaxosGo.Orleans.Transport;
 
 namespace PaxosGo.Orleans.Hosting;
@@ -67,14 +68,19 @@ public static class SiloBuilderExtensions
     }
 
     /// <summary>
-    /// Stores PaxosGo's grain state in Azure Blob Storage (Azurite in development): one blob per
-    /// acceptor, proposer, learner snapshot and learner log. Blobs have no small size cap, so a large
-    /// window of votes or a large snapshot never fails to save.
+    /// Keeps PaxosGo's durable state in Azure Blob Storage (Azurite in development), in
+    /// <paramref name="container"/>: the node's journal (<see cref="AzureNodeLog"/>: one append blob
+    /// for every acceptor's and proposer's changes, with checkpoint blobs) and each learner's snapshot
+    /// (one blob per application, through Orleans' blob grain storage).
     /// </summary>
     public static ISiloBuilder AddPaxosGoAzureStorage(this ISiloBuilder builder, string connectionString, string container = "paxosgo")
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        builder.Services.AddSingleton<INodeLog>(services => new AzureNodeLog(
+            new BlobServiceClient(connectionString).GetBlobContainerClient(container),
+            services.GetRequiredService<PaxosGoNode>().Identity.Name,
+            services.GetRequiredService<ILogger<AzureNodeLog>>()));
         return builder.AddAzureBlobGrainStorage(PaxosGoOptions.StorageProviderName, o =>
         {
             o.BlobServiceClient = new BlobServiceClient(connectionString);

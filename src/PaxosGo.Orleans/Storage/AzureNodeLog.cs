@@ -1,0 +1,329 @@
+using System.Diagnostics;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Microsoft.Extensions.Logging;
+using PaxosGo.Core;
+using PaxosGo.Core.Journal;
+using PaxosGo.Core.Journal.Records;
+
+namespace PaxosGo.Orleans.Storage;
+
+/// <summary>
+/// One node's journal (<see cref="NodeJournal"/>) on Azure Blob Storage: what the node's acceptors
+/// and proposers make durable, for every application, in one append blob, with checkpoints in block
+/// blobs. Every append is one group commit: the changes that arrived while the previous append was
+/// in flight, from any application, go out together in one <c>AppendBlock</c>, and each caller's
+/// task completes once that append returned (the caller then sends its messages: persist before send).
+/// </summary>
+/// <remarks>
+/// <para>Layout in the container: <c>nodes/{node}/log</c> (append blob; its metadata names the
+/// checkpoint it continues) and <c>nodes/{node}/checkpoints/{sequence}</c> (block blobs, written once).</para>
+/// <para>Every append is conditioned on the log blob's ETag as this process last saw it (and on the
+/// append position): if anything else wrote the log (another process for the same node, or an
+/// earlier attempt of this very append that a retry repeated), the append fails, every waiting caller
+/// fails, and the journal is read again from storage before the next append. The grains whose step
+/// failed deactivate and reload, so no process ever acts on a state storage does not hold.</para>
+/// <para>After a number of batches (<see cref="DefaultCheckpointEvery"/>) or log bytes, the whole state
+/// goes to a new checkpoint blob and the log blob is created anew, empty, naming it (conditioned on
+/// its ETag); older checkpoints are then deleted. Storage is therefore bounded by the state, not by
+/// the history. Recovery reads the checkpoint and replays the log; a torn last frame (a crash in the
+/// middle of an append) is dropped, and the log is rolled at once so nothing is appended after it.</para>
+/// </remarks>
+public sealed partial class AzureNodeLog : INodeLog, IDisposable
+{
+    /// <summary>Default batches between checkpoints (far below an append blob's 50,000 blocks, and a short recovery read).</summary>
+    public const int DefaultCheckpointEvery = 2_000;
+
+    /// <summary>Default log bytes that force a checkpoint.</summary>
+    public const long DefaultMaxLogBytes = 32L * 1024 * 1024;
+
+    private const string CheckpointMetadata = "checkpoint";
+
+    private readonly BlobContainerClient _container;
+    private readonly AppendBlobClient _log;
+    private readonly string _prefix;
+    private readonly ILogger _logger;
+    private readonly int _checkpointEvery;
+    private readonly long _maxLogBytes;
+    private readonly SemaphoreSlim _recovering = new(1, 1);
+    private readonly object _gate = new();
+    private List<Pending> _queue = new();
+    private bool _writing;
+    private NodeJournal? _journal;
+    private ETag _etag;
+    private long _length;
+    private string? _checkpoint;
+    private bool _containerReady;
+
+    /// <summary>The journal of node <paramref name="node"/> in <paramref name="container"/>.</summary>
+    /// <param name="container">The deployment's container (created when missing).</param>
+    /// <param name="node">The node's name.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="checkpointEvery">Batches between checkpoints.</param>
+    /// <param name="maxLogBytes">Log bytes that force a checkpoint.</param>
+    public AzureNodeLog(BlobContainerClient container, string node, ILogger<AzureNodeLog> logger, int checkpointEvery = DefaultCheckpointEvery, long maxLogBytes = DefaultMaxLogBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(checkpointEvery, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLogBytes, 1);
+        _checkpointEvery = checkpointEvery;
+        _maxLogBytes = maxLogBytes;
+        ArgumentNullException.ThrowIfNull(container);
+        ArgumentException.ThrowIfNullOrWhiteSpace(node);
+        ArgumentNullException.ThrowIfNull(logger);
+        _container = container;
+        _prefix = $"nodes/{node}/";
+        _log = container.GetAppendBlobClient(_prefix + "log");
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _recovering.Dispose();
+
+    /// <summary>Appends (group commits) so far.</summary>
+    public long Appends => Interlocked.Read(ref _appends);
+
+    private long _appends;
+
+    /// <inheritdoc />
+    public async Task<(AcceptorState Acceptor, ProposerState Proposer)> LoadAsync(string application, CancellationToken cancellation = default)
+    {
+        var journal = await RecoverAsync(cancellation).ConfigureAwait(false);
+        lock (journal)
+        {
+            return (journal.Acceptor(application), journal.Proposer(application));
+        }
+    }
+
+    private async Task<NodeJournal> RecoverAsync(CancellationToken cancellation = default)
+    {
+        if (Volatile.Read(ref _journal) is { } ready) return ready;
+        await _recovering.WaitAsync(cancellation).ConfigureAwait(false);
+        try
+        {
+            if (_journal is { } recovered) return recovered;
+            var journal = await ReadAsync(cancellation).ConfigureAwait(false);
+            Volatile.Write(ref _journal, journal);
+            return journal;
+        }
+        finally
+        {
+            _recovering.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public Task AppendAsync(AcceptorChange? acceptor, ProposerRound? proposer)
+    {
+        if (acceptor is null && proposer is null) return Task.CompletedTask;
+        var pending = new Pending(acceptor, proposer);
+        bool start;
+        lock (_gate)
+        {
+            _queue.Add(pending);
+            start = !_writing;
+            _writing = true;
+        }
+
+        if (start) _ = Task.Run(WriteLoopAsync);
+        return pending.Done.Task;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        while (true)
+        {
+            List<Pending> batch;
+            lock (_gate)
+            {
+                if (_queue.Count == 0)
+                {
+                    _writing = false;
+                    return;
+                }
+
+                batch = _queue;
+                _queue = new List<Pending>();
+            }
+
+            try
+            {
+                await CommitAsync(batch).ConfigureAwait(false);
+                foreach (var pending in batch) pending.Done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                // Whether this append became durable is unknown (a timeout, a retry's 412) or another
+                // writer got in: forget what we believed and read storage again before the next append.
+                Log.AppendFailed(_logger, e, _prefix);
+                Volatile.Write(ref _journal, null);
+                foreach (var pending in batch) pending.Done.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task CommitAsync(List<Pending> pending)
+    {
+        var journal = await RecoverAsync().ConfigureAwait(false);
+        // Only this loop applies batches, so the sequence cannot move under us.
+        var batch = journal.NextBatch(pending.Where(p => p.Acceptor is not null).Select(p => p.Acceptor!), pending.Where(p => p.Proposer is not null).Select(p => p.Proposer!));
+        byte[] frame = NodeJournal.Frame(batch);
+        long start = Stopwatch.GetTimestamp();
+        using (var content = new MemoryStream(frame, writable: false))
+        {
+            var response = await _log.AppendBlockAsync(content, new AppendBlobAppendBlockOptions
+            {
+                Conditions = new AppendBlobRequestConditions { IfMatch = _etag, IfAppendPositionEqual = _length },
+            }).ConfigureAwait(false);
+            _etag = response.Value.ETag;
+        }
+
+        Metrics.RecordPersist(start, "journal");
+        Metrics.StorageRequests.Add(1, new KeyValuePair<string, object?>("kind", "append"));
+        Interlocked.Increment(ref _appends);
+        _length += frame.Length;
+        lock (journal)
+        {
+            journal.Apply(batch);
+        }
+
+        if (journal.BatchesSinceCheckpoint >= _checkpointEvery || _length >= _maxLogBytes)
+        {
+            await CheckpointAsync(journal, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes the whole state to a new checkpoint, starts the log over after it, and deletes older checkpoints.</summary>
+    private async Task CheckpointAsync(NodeJournal journal, CancellationToken cancellation)
+    {
+        string name = $"{_prefix}checkpoints/{journal.Sequence:D20}";
+        byte[] checkpoint;
+        lock (journal)
+        {
+            checkpoint = journal.TakeCheckpoint();
+        }
+
+        using (var content = new MemoryStream(checkpoint, writable: false))
+        {
+            // The same sequence always holds the same state: overwriting an earlier attempt is harmless.
+            await _container.GetBlockBlobClient(name).UploadAsync(content, new BlobUploadOptions(), cancellation).ConfigureAwait(false);
+        }
+
+        var created = await _log.CreateAsync(new AppendBlobCreateOptions
+        {
+            Metadata = new Dictionary<string, string> { [CheckpointMetadata] = name },
+            Conditions = new AppendBlobRequestConditions { IfMatch = _etag },
+        }, cancellation).ConfigureAwait(false);
+        _etag = created.Value.ETag;
+        _length = 0;
+        string? previous = _checkpoint;
+        _checkpoint = name;
+        Metrics.StorageRequests.Add(2, new KeyValuePair<string, object?>("kind", "checkpoint"));
+        Log.Checkpointed(_logger, _prefix, journal.Sequence, checkpoint.Length);
+        await DeleteOldCheckpointsAsync(name, previous, cancellation).ConfigureAwait(false);
+    }
+
+    private async Task DeleteOldCheckpointsAsync(string keep, string? previous, CancellationToken cancellation)
+    {
+        try
+        {
+            await foreach (var blob in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, _prefix + "checkpoints/", cancellation).ConfigureAwait(false))
+            {
+                if (blob.Name != keep) await _container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellation).ConfigureAwait(false);
+            }
+        }
+        catch (RequestFailedException e)
+        {
+            // Left for the next checkpoint to delete: it is no longer named by the log.
+            Log.CheckpointCleanupFailed(_logger, e, _prefix, previous ?? "(none)");
+        }
+    }
+
+    private async Task<NodeJournal> ReadAsync(CancellationToken cancellation)
+    {
+        if (!_containerReady)
+        {
+            await _container.CreateIfNotExistsAsync(cancellationToken: cancellation).ConfigureAwait(false);
+            _containerReady = true;
+        }
+
+        while (true)
+        {
+            BlobProperties properties;
+            try
+            {
+                properties = (await _log.GetPropertiesAsync(cancellationToken: cancellation).ConfigureAwait(false)).Value;
+            }
+            catch (RequestFailedException e) when (e.Status == 404)
+            {
+                try
+                {
+                    var created = await _log.CreateAsync(new AppendBlobCreateOptions { Conditions = new AppendBlobRequestConditions { IfNoneMatch = ETag.All } }, cancellation).ConfigureAwait(false);
+                    _etag = created.Value.ETag;
+                    _length = 0;
+                    _checkpoint = null;
+                    return new NodeJournal();
+                }
+                catch (RequestFailedException raced) when (raced.Status is 409 or 412)
+                {
+                    continue; // someone created it meanwhile: read that
+                }
+            }
+
+            try
+            {
+                _checkpoint = properties.Metadata.TryGetValue(CheckpointMetadata, out var name) ? name : null;
+                var journal = _checkpoint is null
+                    ? new NodeJournal()
+                    : NodeJournal.FromCheckpoint((await _container.GetBlobClient(_checkpoint).DownloadContentAsync(cancellation).ConfigureAwait(false)).Value.Content.ToMemory().Span);
+                var log = await _log.DownloadContentAsync(new BlobDownloadOptions { Conditions = new BlobRequestConditions { IfMatch = properties.ETag } }, cancellation).ConfigureAwait(false);
+                byte[] bytes = log.Value.Content.ToArray();
+                int valid = journal.Replay(bytes);
+                _etag = properties.ETag;
+                _length = bytes.Length;
+                Log.Recovered(_logger, _prefix, journal.Sequence, bytes.Length, _checkpoint ?? "(none)");
+                if (valid < bytes.Length)
+                {
+                    // A torn last append: never write after it. Start the log over from a checkpoint.
+                    Log.TornTail(_logger, _prefix, bytes.Length - valid);
+                    Metrics.TornTails.Add(1);
+                    await CheckpointAsync(journal, cancellation).ConfigureAwait(false);
+                }
+
+                return journal;
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+                continue; // the log was rolled while we read it: read again
+            }
+        }
+    }
+
+    private sealed class Pending(AcceptorChange? acceptor, ProposerRound? proposer)
+    {
+        public AcceptorChange? Acceptor { get; } = acceptor;
+
+        public ProposerRound? Proposer { get; } = proposer;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "PaxosGo journal {Prefix}: an append failed; the journal is read again from storage before the next one")]
+        public static partial void AppendFailed(ILogger logger, Exception exception, string prefix);
+
+        [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "PaxosGo journal {Prefix}: recovered through batch {Sequence} ({Bytes} log bytes after checkpoint {Checkpoint})")]
+        public static partial void Recovered(ILogger logger, string prefix, ulong sequence, long bytes, string checkpoint);
+
+        [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "PaxosGo journal {Prefix}: dropped a torn tail of {Bytes} bytes (a crash in the middle of an append) and started the log over")]
+        public static partial void TornTail(ILogger logger, string prefix, long bytes);
+
+        [LoggerMessage(EventId = 1013, Level = LogLevel.Debug, Message = "PaxosGo journal {Prefix}: checkpoint through batch {Sequence} ({Bytes} bytes); the log starts over")]
+        public static partial void Checkpointed(ILogger logger, string prefix, ulong sequence, int bytes);
+
+        [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "PaxosGo journal {Prefix}: could not delete old checkpoints (after {Previous}); the next checkpoint retries")]
+        public static partial void CheckpointCleanupFailed(ILogger logger, Exception exception, string prefix, string previous);
+    }
+}
