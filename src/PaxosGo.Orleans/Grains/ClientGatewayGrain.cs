@@ -53,9 +53,8 @@ public sealed class ClientGatewayGrain(PaxosGoNode node, ClientSessionTable sess
                 throw CommandGate.Reject(CommandRejectionCodes.BadMac, "The MAC does not verify with the session's key for this client and application.");
             }
 
-            (byte[] _, ulong lastRequestId) = await RegisteredOrCloseAsync(gate, command);
-            CommandGate.CheckFresh(command.RequestId, lastRequestId);
-            return await gate.ProposeAsync(command.ClientId, command.RequestId, command.Payload);
+            // The learner checks registration and the request id against the replica, then proposes.
+            return await ProposeOrCloseAsync(gate, command);
         }
         catch (CommandRejectedException e)
         {
@@ -96,13 +95,13 @@ public sealed class ClientGatewayGrain(PaxosGoNode node, ClientSessionTable sess
         }
     }
 
-    private async Task<(byte[] PublicKey, ulong LastRequestId)> RegisteredOrCloseAsync(CommandGate gate, SessionCommand command)
+    private async Task<CommandReply> ProposeOrCloseAsync(CommandGate gate, SessionCommand command)
     {
         try
         {
-            return await gate.RegisteredAsync(command.ClientId);
+            return await gate.ProposeAsync(command.ClientId, command.RequestId, command.Payload);
         }
-        catch (CommandRejectedException)
+        catch (CommandRejectedException e) when (e.Code is CommandRejectionCodes.UnknownClient or CommandRejectionCodes.NotRegistered)
         {
             // Revoked since the session opened: its sessions end here, on this node.
             sessions.CloseClient(command.Application, command.ClientId);

@@ -93,10 +93,14 @@ internal sealed class CommandGate(PaxosGoNode node, IGrainFactory grains, string
 
         byte[]? publicKey = admin ? node.AdminPublicKey : client.PublicKey;
         if (publicKey is not null) return (publicKey, client.LastRequestId);
-        throw await RegisteredElsewhereAsync(clientId)
+        throw await UnregisteredAsync(clientId);
+    }
+
+    /// <summary>The rejection of a client this application's replica does not know: <c>not-registered</c> when another application of the node knows it, else <c>unknown-client</c>.</summary>
+    public async Task<CommandRejectedException> UnregisteredAsync(string clientId) =>
+        await RegisteredElsewhereAsync(clientId)
             ? Reject(CommandRejectionCodes.NotRegistered, $"Client {Short(clientId)} is not registered for application '{application}'.")
             : Reject(CommandRejectionCodes.UnknownClient, $"Client {Short(clientId)} is not registered for any application of this cluster.");
-    }
 
     /// <summary>The request id is not older than the client's last executed one.</summary>
     public static void CheckFresh(ulong requestId, ulong lastRequestId)
@@ -108,15 +112,12 @@ internal sealed class CommandGate(PaxosGoNode node, IGrainFactory grains, string
     }
 
     /// <summary>
-    /// Proposes a verified command through this node's proposer (attested by this node: no other
-    /// path puts a client command into a log) and waits for this node's replica to apply it.
+    /// Hands a verified command to this node's learner (attested by this node: no other path puts a
+    /// client command into a log), which checks it against the replica, proposes it through this
+    /// node's proposer, and answers once the replica applied it.
     /// </summary>
-    public async Task<Grains.CommandReply> ProposeAsync(string clientId, ulong requestId, byte[] payload)
-    {
-        var result = node.WaitForResult(grains, application, clientId, requestId);
-        await node.SubmitToProposer(grains, application, new ClientCommand(clientId, requestId, payload));
-        return await result;
-    }
+    public Task<Grains.CommandReply> ProposeAsync(string clientId, ulong requestId, byte[] payload) =>
+        node.Admit(grains, application, new ClientCommand(clientId, requestId, payload));
 
     /// <summary>Administrative commands are signed: they cannot go through a session (whose MAC no replica could check).</summary>
     public static void CheckNotAdministrator(string clientId)

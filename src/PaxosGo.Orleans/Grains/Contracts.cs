@@ -61,9 +61,14 @@ public interface IProposerGrain : IProtocolGrain
 /// <summary>An application's learner on one node, pinned: applies chosen values to the node's replica.</summary>
 public interface ILearnerGrain : IProtocolGrain
 {
-    /// <summary>Waits until this replica has applied the command and returns its result (attested by this node's entry grain).</summary>
+    /// <summary>
+    /// A command this node's entry grain verified (attested): checks it against this replica (the
+    /// client registered, after a read barrier if this replica does not know it yet; the request id
+    /// not stale), proposes it through this node's proposer, and returns its result once this replica
+    /// applied it. One call per command on the entry path.
+    /// </summary>
     [AlwaysInterleave]
-    Task<CommandReply> WaitForResult(string clientId, ulong requestId, byte[] attestation);
+    Task<CommandReply> Admit(ClientCommand command, byte[] attestation);
 
     /// <summary>The replica's frontier, <c>state</c> and digest.</summary>
     [AlwaysInterleave, ClientCallable]

@@ -44,14 +44,21 @@ internal static class InternalCalls
     public static void CheckNoteVoted(this PaxosGoNode node, string application, ulong votedBelow, byte[] attestation) =>
         node.Attestation.Require(attestation, InternalCall.NoteVoted, application, "", votedBelow, default);
 
-    /// <summary>Waits for this node's replica to apply a command.</summary>
-    public static Task<CommandReply> WaitForResult(this PaxosGoNode node, IGrainFactory grains, string application, string clientId, ulong requestId) =>
+    /// <summary>Hands a verified command to this node's learner, which admits it (registration, request id), proposes it and waits for its result.</summary>
+    public static Task<CommandReply> Admit(this PaxosGoNode node, IGrainFactory grains, string application, ClientCommand command) =>
         grains.GetGrain<ILearnerGrain>(GrainKeys.For(application, node.Identity.Name))
-            .WaitForResult(clientId, requestId, node.Attestation.Attest(InternalCall.WaitForResult, application, clientId, requestId, default));
+            .Admit(command, node.Attestation.Attest(InternalCall.Admit, application, command.ClientId, command.RequestId, command.Payload));
 
-    /// <summary>Refuses a wait that this node's entry grain did not ask for.</summary>
-    public static void CheckWaitForResult(this PaxosGoNode node, string application, string clientId, ulong requestId, byte[] attestation) =>
-        node.Attestation.Require(attestation, InternalCall.WaitForResult, application, clientId ?? "", requestId, default);
+    /// <summary>Refuses a command that this node's entry grain did not verify.</summary>
+    public static void CheckAdmit(this PaxosGoNode node, string application, ClientCommand? command, byte[] attestation)
+    {
+        if (command?.ClientId is null || command.Payload is null)
+        {
+            throw new ProtocolMessageRejectedException(RejectionCodes.Malformed, "The command is missing a field.");
+        }
+
+        node.Attestation.Require(attestation, InternalCall.Admit, application, command.ClientId, command.RequestId, command.Payload);
+    }
 
     /// <summary>Looks a client up in this node's replica of <paramref name="application"/>.</summary>
     public static Task<ClientInfo> LookupClient(this PaxosGoNode node, IGrainFactory grains, string application, string clientId) =>

@@ -65,10 +65,34 @@ public sealed class LearnerGrain(
     }
 
     /// <inheritdoc />
-    public Task<CommandReply> WaitForResult(string clientId, ulong requestId, byte[] attestation)
+    public async Task<CommandReply> Admit(ClientCommand command, byte[] attestation)
     {
-        Guard(() => Node.CheckWaitForResult(Application, clientId, requestId, attestation));
-        return Wait(clientId, requestId);
+        Guard(() => Node.CheckAdmit(Application, command, attestation));
+        var replica = _learner!.Replica;
+        string clientId = command.ClientId;
+        if (clientId != Replica.AdminClientId && replica.RegisteredKey(clientId) is null)
+        {
+            // Read your registration: a registration may have committed that this replica has not
+            // applied yet. A read barrier (shared with concurrent reads) brings it up to date.
+            try
+            {
+                await ReadLinearizable();
+            }
+            catch (TimeoutException)
+            {
+                // No leader within the timeout: answer from what this replica has.
+            }
+
+            if (replica.RegisteredKey(clientId) is null)
+            {
+                throw await new CommandGate(Node, GrainFactory, Application).UnregisteredAsync(clientId);
+            }
+        }
+
+        CommandGate.CheckFresh(command.RequestId, replica.LastRequestId(clientId));
+        var result = Wait(clientId, command.RequestId);
+        await Node.SubmitToProposer(GrainFactory, Application, command);
+        return await result;
     }
 
     private Task<CommandReply> Wait(string clientId, ulong requestId)

@@ -73,8 +73,8 @@ public enum InternalCall : byte
     /// <summary>The node's acceptor durably holds votes below a slot.</summary>
     NoteVoted = 3,
 
-    /// <summary>The entry grain waits for a command's result.</summary>
-    WaitForResult = 4,
+    /// <summary>The entry grain hands a verified command to the learner, which admits it and waits for its result.</summary>
+    Admit = 4,
 
     /// <summary>The entry grain looks a client up in the node's replica.</summary>
     LookupClient = 5,

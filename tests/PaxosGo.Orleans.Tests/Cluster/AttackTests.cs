@@ -51,7 +51,7 @@ public sealed class AttackTests(AzuriteFixture azurite)
                 ("Submit", () => cluster.Proposer(n).Submit(command, attestation)),
                 ("NoteLearned", () => cluster.Proposer(n).NoteLearned(1_000_000, RandomNumberGenerator.GetBytes(32))),
                 ("NoteVoted", () => cluster.Proposer(n).NoteVoted(1_000_000, RandomNumberGenerator.GetBytes(32))),
-                ("WaitForResult", () => cluster.Learner(n).WaitForResult(client.ClientId, 2, RandomNumberGenerator.GetBytes(32))),
+                ("Admit", () => cluster.Learner(n).Admit(command, attestation)),
                 ("LookupClient", () => cluster.Learner(n).LookupClient(client.ClientId, RandomNumberGenerator.GetBytes(32))),
                 ("Acceptor.Deliver", () => cluster.Acceptor(n).Deliver(genuine)),
                 ("Proposer.Deliver", () => cluster.Proposer(n).Deliver(genuine)),
@@ -125,7 +125,7 @@ public sealed class AttackTests(AzuriteFixture azurite)
             Fire(proposer.Submit(command, []));
             Fire(proposer.NoteLearned(1_000_000, RandomNumberGenerator.GetBytes(32)));
             Fire(proposer.NoteVoted(1_000_000, RandomNumberGenerator.GetBytes(32)));
-            Fire(learner.WaitForResult(client.ClientId, 2, RandomNumberGenerator.GetBytes(32)));
+            Fire(learner.Admit(command, RandomNumberGenerator.GetBytes(32)));
             Fire(learner.LookupClient(client.ClientId, RandomNumberGenerator.GetBytes(32)));
             // Another node's attestation of the very same call: each node's key is its own.
             string other = Nodes.First(o => o != n);
