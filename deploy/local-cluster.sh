@@ -273,8 +273,11 @@ done
 for i in "${!NODES[@]}"; do
     node="${NODES[$i]}"
     # From deploy/.local, so a paxosgo.json in the caller's directory is not picked up. Workstation
-    # GC: three silos share this machine's cores (a silo alone on its machine keeps server GC).
-    (cd "$LOCAL" && export DOTNET_gcServer=0 && exec setsid dotnet "$SILO_DLL" run \
+    # GC: three silos share this machine's cores (a silo alone on its machine keeps server GC). No
+    # thread-pool spinning and a 64 MiB young generation: with three silos and the storage on a few
+    # cores, idle workers spinning and frequent gen0 collections took CPU from the work (measured,
+    # docs/benchmarks.md).
+    (cd "$LOCAL" && export DOTNET_gcServer=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 DOTNET_GCgen0size=0x4000000 && exec setsid dotnet "$SILO_DLL" run \
         --PaxosGo:Node="$node" \
         --PaxosGo:KeyFile="$KEYS/$node.key" \
         --PaxosGo:MeshFile="$MESH" \

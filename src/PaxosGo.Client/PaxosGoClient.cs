@@ -36,7 +36,8 @@ public sealed record PaxosGoClientOptions
 /// <summary>
 /// A registered back-end client of one application. It gives each command the next request id and
 /// authenticates it: by default with a session opened by a signed handshake with one node (a MAC per
-/// command), or with an Ed25519 signature per command. It retries the same request (same request id)
+/// command), or with an Ed25519 signature per command. Replies name the leader: the client then
+/// moves its session to the leader's node, where commands are proposed without a forward. It retries the same request (same request id)
 /// on a timeout or a failure, including when the node it talked to dies (then through a new session
 /// with another node): the replicated session table makes the retries execute it exactly once. One
 /// command at a time: calls are serialized.
@@ -49,6 +50,7 @@ public sealed class PaxosGoClient : IDisposable
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
     private ulong _nextRequestId;
     private ClientSession? _session;
+    private string? _leader; // the leader the last reply named, when the session is with another node
 
     /// <summary>Creates a client.</summary>
     /// <param name="grains">An Orleans client connected to the cluster (<c>clientBuilder.UsePaxosGoTls(key, mesh)</c>, with a registered key or the administrator's).</param>
@@ -114,18 +116,7 @@ public sealed class PaxosGoClient : IDisposable
         {
             if (_session is not { } session) return;
             _session = null;
-            using (session)
-            {
-                try
-                {
-                    await _grains.GetGrain<IClientGatewayGrain>(GrainKeys.For(Application, session.Node))
-                        .CloseSession(session.SessionId, session.CloseMac()).WaitAsync(_options.AttemptTimeout);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // The node is gone or slow: the session expires there on its own.
-                }
-            }
+            await CloseQuietlyAsync(session);
         }
         finally
         {
@@ -143,9 +134,11 @@ public sealed class PaxosGoClient : IDisposable
             cancellation.ThrowIfCancellationRequested();
             try
             {
-                var session = _session ??= await OpenSessionAsync(cancellation);
+                var session = await CurrentSessionAsync(cancellation);
                 var gateway = _grains.GetGrain<IClientGatewayGrain>(GrainKeys.For(Application, session.Node));
-                return await gateway.Submit(session.Authenticate(requestId, payload)).WaitAsync(_options.AttemptTimeout, cancellation);
+                var reply = await gateway.Submit(session.Authenticate(requestId, payload)).WaitAsync(_options.AttemptTimeout, cancellation);
+                _leader = reply.Leader is { } leader && leader != session.Node ? leader : null;
+                return reply;
             }
             catch (CommandRejectedException e) when (e.Code == CommandRejectionCodes.UnknownSession)
             {
@@ -169,13 +162,54 @@ public sealed class PaxosGoClient : IDisposable
             $"Request {requestId} of client {ClientId} was not confirmed within {_options.Timeout.TotalSeconds:0} s; retrying it with the same request id is safe.", last);
     }
 
-    private async Task<ClientSession> OpenSessionAsync(CancellationToken cancellation)
+    /// <summary>
+    /// The session to send through: the open one, unless the last reply named another node as the
+    /// leader, in which case a session with the leader (so that commands enter where they are
+    /// proposed, with no forward). If the leader cannot be reached, the open session stays.
+    /// </summary>
+    private async Task<ClientSession> CurrentSessionAsync(CancellationToken cancellation)
+    {
+        if (_leader is { } leader)
+        {
+            _leader = null;
+            try
+            {
+                var moved = await OpenSessionAsync(_grains.GetGrain<IClientGatewayGrain>(GrainKeys.For(Application, leader)).OpenSession, cancellation);
+                if (_session is { } old) _ = CloseQuietlyAsync(old);
+                _session = moved;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && e is not CommandRejectedException && e is not System.Security.Cryptography.CryptographicException)
+            {
+                // The hinted leader is unreachable or slow: stay where we are.
+            }
+        }
+
+        return _session ??= await OpenSessionAsync(_grains.GetGrain<IApplicationGrain>(Application).OpenSession, cancellation);
+    }
+
+    private async Task<ClientSession> OpenSessionAsync(Func<SessionRequest, Task<SessionGrant>> open, CancellationToken cancellation)
     {
         var (ephemeral, request) = ClientSession.Begin(_signer, Application);
         using (ephemeral)
         {
-            var grant = await _grains.GetGrain<IApplicationGrain>(Application).OpenSession(request).WaitAsync(_options.AttemptTimeout, cancellation);
+            var grant = await open(request).WaitAsync(_options.AttemptTimeout, cancellation);
             return ClientSession.Complete(ephemeral, request, grant, _options.Mesh);
+        }
+    }
+
+    private async Task CloseQuietlyAsync(ClientSession session)
+    {
+        using (session)
+        {
+            try
+            {
+                await _grains.GetGrain<IClientGatewayGrain>(GrainKeys.For(Application, session.Node))
+                    .CloseSession(session.SessionId, session.CloseMac()).WaitAsync(_options.AttemptTimeout);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // The node is gone or slow: the session expires there on its own.
+            }
         }
     }
 

@@ -197,6 +197,13 @@ public sealed class Proposer
         return Handle(new Submit(Id, new[] { command }));
     }
 
+    /// <summary>Client commands arrive at this node together (a follower forwards them in one message).</summary>
+    public ProposerStep Submit(IReadOnlyList<Command> commands)
+    {
+        ArgumentNullException.ThrowIfNull(commands);
+        return Handle(new Submit(Id, commands));
+    }
+
     /// <summary>Commands submitted here or forwarded by a follower.</summary>
     public ProposerStep Handle(Submit submit)
     {

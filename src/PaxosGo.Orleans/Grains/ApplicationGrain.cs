@@ -53,38 +53,9 @@ public sealed class ApplicationGrain(PaxosGoNode node, ClientSessionTable sessio
     /// <inheritdoc />
     public async Task<SessionGrant> OpenSession(SessionRequest request)
     {
-        var gate = Gate;
         try
         {
-            if (request is null || request.Application is null || request.ClientId is null || request.ClientEphemeral is null || request.Signature is null)
-            {
-                throw CommandGate.Reject(CommandRejectionCodes.Malformed, "The session request is missing a field.");
-            }
-
-            if (!string.Equals(request.Application, gate.Application, StringComparison.Ordinal))
-            {
-                throw CommandGate.Reject(CommandRejectionCodes.Malformed, $"The session request names application '{request.Application}' but was sent to '{gate.Application}'.");
-            }
-
-            CommandGate.CheckClientId(request.ClientId);
-            CommandGate.CheckNotAdministrator(request.ClientId);
-            if (request.ClientEphemeral.Length != SessionHandshake.EphemeralLength || request.Signature.Length != 64)
-            {
-                throw CommandGate.Reject(CommandRejectionCodes.Malformed, "The ephemeral key must be 32 bytes and the signature 64.");
-            }
-
-            gate.CheckApplication();
-            var (publicKey, _) = await gate.RegisteredAsync(request.ClientId);
-            byte[] transcript = SessionHandshake.RequestTranscript(request.Application, request.ClientId, request.ClientEphemeral);
-            if (!SessionHandshake.SignatureVerifies(publicKey, transcript, request.Signature))
-            {
-                throw CommandGate.Reject(CommandRejectionCodes.BadSignature, $"The session request's signature does not verify with the registered key of client {CommandGate.Short(request.ClientId)}.");
-            }
-
-            var grant = sessions.Open(request, node.Identity)
-                ?? throw CommandGate.Reject(CommandRejectionCodes.Malformed, "The ephemeral key is not a usable X25519 public key.");
-            Metrics.SessionsOpened.Add(1);
-            return grant;
+            return await Gate.OpenSessionAsync(request, sessions);
         }
         catch (CommandRejectedException e)
         {

@@ -64,6 +64,20 @@ public sealed class ClientGatewayGrain(PaxosGoNode node, ClientSessionTable sess
     }
 
     /// <inheritdoc />
+    public async Task<SessionGrant> OpenSession(SessionRequest request)
+    {
+        try
+        {
+            return await _gate!.OpenSessionAsync(request, sessions);
+        }
+        catch (CommandRejectedException e)
+        {
+            CommandGate.Count(e);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
     public Task CloseSession(byte[] sessionId, byte[] mac)
     {
         // Only the holder of the session key may close it; anything else changes nothing.

@@ -150,6 +150,44 @@ internal sealed class CommandGate(PaxosGoNode node, IGrainFactory grains, string
         return AdministrativeCommand.Wrap(body, signature);
     }
 
+    /// <summary>
+    /// Opens a session with this node: the request is well formed and names this application, the
+    /// client is registered (read your registration, as for commands) and signed the request; the
+    /// session key goes into this node's <paramref name="sessions"/> and the node signs the grant.
+    /// </summary>
+    public async Task<SessionGrant> OpenSessionAsync(SessionRequest? request, ClientSessionTable sessions)
+    {
+        if (request is null || request.Application is null || request.ClientId is null || request.ClientEphemeral is null || request.Signature is null)
+        {
+            throw Reject(CommandRejectionCodes.Malformed, "The session request is missing a field.");
+        }
+
+        if (!string.Equals(request.Application, application, StringComparison.Ordinal))
+        {
+            throw Reject(CommandRejectionCodes.Malformed, $"The session request names application '{request.Application}' but was sent to '{application}'.");
+        }
+
+        CheckClientId(request.ClientId);
+        CheckNotAdministrator(request.ClientId);
+        if (request.ClientEphemeral.Length != SessionHandshake.EphemeralLength || request.Signature.Length != 64)
+        {
+            throw Reject(CommandRejectionCodes.Malformed, "The ephemeral key must be 32 bytes and the signature 64.");
+        }
+
+        CheckApplication();
+        var (publicKey, _) = await RegisteredAsync(request.ClientId);
+        byte[] transcript = SessionHandshake.RequestTranscript(request.Application, request.ClientId, request.ClientEphemeral);
+        if (!SessionHandshake.SignatureVerifies(publicKey, transcript, request.Signature))
+        {
+            throw Reject(CommandRejectionCodes.BadSignature, $"The session request's signature does not verify with the registered key of client {Short(request.ClientId)}.");
+        }
+
+        var grant = sessions.Open(request, node.Identity)
+            ?? throw Reject(CommandRejectionCodes.Malformed, "The ephemeral key is not a usable X25519 public key.");
+        Metrics.SessionsOpened.Add(1);
+        return grant;
+    }
+
     /// <summary>A rejection with its code; counted when it reaches <see cref="Count"/>.</summary>
     public static CommandRejectedException Reject(string code, string message) => new(code, message);
 

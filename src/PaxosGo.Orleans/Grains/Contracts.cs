@@ -130,6 +130,14 @@ public interface IClientGatewayGrain : IGrainWithStringKey
     [ClientCallable]
     Task<CommandReply> Submit(Commands.SessionCommand command);
 
+    /// <summary>
+    /// Opens a session with this grain's node, as <see cref="IApplicationGrain.OpenSession"/> does with
+    /// whichever node a call reaches: a client that learned the leader (<see cref="CommandReply.Leader"/>)
+    /// opens its session there, so its commands enter at the leader and are not forwarded.
+    /// </summary>
+    [ClientCallable]
+    Task<Commands.SessionGrant> OpenSession(Commands.SessionRequest request);
+
     /// <summary>Closes a session; <paramref name="mac"/> is the session's close MAC. Anything else changes nothing.</summary>
     [ClientCallable]
     Task CloseSession(byte[] sessionId, byte[] mac);
@@ -152,12 +160,17 @@ public sealed record ClientCommand(
     [property: Id(1)] ulong RequestId,
     [property: Id(2)] byte[] Payload);
 
-/// <summary>The result of a command: <c>state</c> right after it executed, the machine's output, and the node that answered.</summary>
+/// <summary>
+/// The result of a command: <c>state</c> right after it executed, the machine's output, the node that
+/// answered, and the node that answering node last saw leading the application (null when it knows
+/// none), so that a client can send its next commands there.
+/// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CommandReply(
     [property: Id(0)] ulong State,
     [property: Id(1)] byte[] Output,
-    [property: Id(2)] string Node);
+    [property: Id(2)] string Node,
+    [property: Id(3)] string? Leader = null);
 
 /// <summary>An acceptor's status.</summary>
 [GenerateSerializer, Immutable]

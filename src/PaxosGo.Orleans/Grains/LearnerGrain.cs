@@ -43,6 +43,8 @@ public sealed class LearnerGrain(
     : ProtocolGrain(node, logger), ILearnerGrain, IPaxosGoGrain
 {
     private readonly Dictionary<(string, ulong), List<TaskCompletionSource<CommandReply>>> _waiters = new();
+    private readonly Queue<Deadline> _deadlines = new(); // in the order the waits began: every wait has the same timeout
+    private NodeId? _leader; // the node whose Chosen or Heartbeat this learner last heard
     private Learner? _learner;
     private Task<LearnerStatusReport>? _barrier; // the read barrier in flight
     private TaskCompletionSource<LearnerStatusReport>? _nextBarrier; // reads that arrived while it was in flight
@@ -116,7 +118,30 @@ public sealed class LearnerGrain(
         }
 
         list.Add(waiter);
-        return WaitAsync(key, waiter);
+        _deadlines.Enqueue(new Deadline(Stopwatch.GetTimestamp() + (long)(Node.Options.ResultTimeout.TotalSeconds * Stopwatch.Frequency), key, waiter));
+        return waiter.Task;
+    }
+
+    /// <summary>
+    /// Ends the waits whose timeout passed (on every tick), with <see cref="TimeoutException"/>: one
+    /// queue in arrival order instead of a timer per command. Answered waits leave the front as it moves.
+    /// </summary>
+    private void ExpireWaits()
+    {
+        long now = Stopwatch.GetTimestamp();
+        while (_deadlines.TryPeek(out var d) && (d.Waiter.Task.IsCompleted || d.At <= now))
+        {
+            _deadlines.Dequeue();
+            if (d.Waiter.Task.IsCompleted) continue;
+            if (_waiters.TryGetValue(d.Key, out var list))
+            {
+                list.Remove(d.Waiter);
+                if (list.Count == 0) _waiters.Remove(d.Key);
+            }
+
+            d.Waiter.TrySetException(new TimeoutException(
+                $"Request {d.Key.Item2} of client '{d.Key.Item1}' was not applied on node '{Node.Identity.Name}' within {Node.Options.ResultTimeout.TotalSeconds:F0} s; retry it with the same request id."));
+        }
     }
 
     /// <inheritdoc />
@@ -200,10 +225,10 @@ public sealed class LearnerGrain(
         {
             LearnerStep step = input switch
             {
-                TickInput => l.Tick(Now),
-                Chosen m => l.Handle(m),
+                TickInput => Tick(l),
+                Chosen m => l.Handle(Heard(m)),
                 Accepted m => l.Handle(m),
-                Heartbeat m => l.Handle(m),
+                Heartbeat m => l.Handle(Heard(m)),
                 CatchUpRequest m => l.Handle(m),
                 CatchUpReply m => l.Handle(m),
                 SnapshotRequest request => Stopping(request, stopping, l),
@@ -268,6 +293,20 @@ public sealed class LearnerGrain(
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
+    private LearnerStep Tick(Learner learner)
+    {
+        ExpireWaits();
+        return learner.Tick(Now);
+    }
+
+    /// <summary>Only the leader sends Chosen and Heartbeat: remember who, for the clients' leader hint.</summary>
+    private T Heard<T>(T message)
+        where T : Message
+    {
+        _leader = message.From;
+        return message;
+    }
+
     private static LearnerStep Stopping(SnapshotRequest request, List<TaskCompletionSource> stopping, Learner learner)
     {
         stopping.Add(request.Done);
@@ -313,24 +352,14 @@ public sealed class LearnerGrain(
     private static Commands.CommandRejectedException StaleRequest(string clientId, ulong requestId) =>
         new(Commands.CommandRejectionCodes.StaleRequest, $"Request {requestId} of client {clientId} is older than its last executed request; it will never run.");
 
-    private async Task<CommandReply> WaitAsync((string, ulong) key, TaskCompletionSource<CommandReply> waiter)
-    {
-        var timeout = Task.Delay(Node.Options.ResultTimeout);
-        if (await Task.WhenAny(waiter.Task, timeout) == waiter.Task) return await waiter.Task;
-        if (_waiters.TryGetValue(key, out var list))
-        {
-            list.Remove(waiter);
-            if (list.Count == 0) _waiters.Remove(key);
-        }
-
-        throw new TimeoutException(
-            $"Request {key.Item2} of client '{key.Item1}' was not applied on node '{Node.Identity.Name}' within {Node.Options.ResultTimeout.TotalSeconds:F0} s; retry it with the same request id.");
-    }
-
     /// <summary>Save a snapshot now (the grain is stopping); <see cref="Done"/> completes once it is saved.</summary>
     private sealed record SnapshotRequest(TaskCompletionSource Done);
 
-    private CommandReply Reply(CommandResult result) => new(result.State, result.Output, Node.Identity.Name);
+    /// <summary>When a wait for a command's result times out.</summary>
+    private readonly record struct Deadline(long At, (string, ulong) Key, TaskCompletionSource<CommandReply> Waiter);
+
+    private CommandReply Reply(CommandResult result) =>
+        new(result.State, result.Output, Node.Identity.Name, _leader is { } leader ? Node.Identity.Mesh[leader.Value].Name : null);
 
     private void NotifyProposer() => _ = Node.NoteLearned(GrainFactory, Application, _learner!.NextSlot);
 }

@@ -84,12 +84,31 @@ public sealed class ProposerGrain(
         var p = _proposer!;
         ProposerState? persist = null;
         var messages = new List<Envelope>();
+        var commands = new List<Command>();
+        void Take(ProposerStep step)
+        {
+            persist = step.Persist ?? persist;
+            if (step.Messages is not null) messages.AddRange(step.Messages);
+        }
+
         foreach (var input in inputs)
         {
-            ProposerStep step = input switch
+            if (input is Command command)
+            {
+                // Commands that arrived together go in together: a follower forwards them in one Submit.
+                commands.Add(command);
+                continue;
+            }
+
+            if (commands.Count > 0)
+            {
+                Take(p.Submit(commands.ToArray()));
+                commands.Clear();
+            }
+
+            Take(input switch
             {
                 TickInput => p.Tick(Now),
-                Command command => p.Submit(command),
                 LearnedInput learned => p.NoteLearned(learned.NextSlot),
                 VotedInput voted => p.NoteVoted(voted.VotedBelow),
                 Promise m => p.Handle(m),
@@ -99,10 +118,10 @@ public sealed class ProposerGrain(
                 LearnerStatus m => p.Handle(m),
                 Submit m => p.Handle(m),
                 _ => default,
-            };
-            persist = step.Persist ?? persist;
-            if (step.Messages is not null) messages.AddRange(step.Messages);
+            });
         }
+
+        if (commands.Count > 0) Take(p.Submit(commands.ToArray()));
 
         if (persist is not null)
         {
