@@ -24,14 +24,14 @@ namespace PaxosGo.Bench;
 internal static class ClusterLoad
 {
     public static async Task<object> RunAsync(
-        string storage, string clusterId, string serviceId, string application, string adminKeyFile, string meshFile, int clients, TimeSpan warmup, TimeSpan duration, bool sessions)
+        string storage, string clusterId, string serviceId, string application, string adminKeyFile, string meshFile, int clients, TimeSpan warmup, TimeSpan duration, bool sessions, ProcessCpu cpu)
     {
         using var adminKey = NodeKey.Load(adminKeyFile);
         var mesh = Mesh.Load(meshFile);
         var keys = Enumerable.Range(0, clients).Select(_ => NodeKey.Generate()).ToArray();
         try
         {
-            return await RunAsync(storage, clusterId, serviceId, application, adminKey, mesh, keys, warmup, duration, sessions);
+            return await RunAsync(storage, clusterId, serviceId, application, adminKey, mesh, keys, warmup, duration, sessions, cpu);
         }
         finally
         {
@@ -40,7 +40,7 @@ internal static class ClusterLoad
     }
 
     private static async Task<object> RunAsync(
-        string storage, string clusterId, string serviceId, string application, NodeKey adminKey, Mesh mesh, NodeKey[] keys, TimeSpan warmup, TimeSpan duration, bool sessions)
+        string storage, string clusterId, string serviceId, string application, NodeKey adminKey, Mesh mesh, NodeKey[] keys, TimeSpan warmup, TimeSpan duration, bool sessions, ProcessCpu cpu)
     {
         int clients = keys.Length;
         // One Orleans connection for the whole load, authenticated (TLS) as the administrator; every load
@@ -111,11 +111,13 @@ internal static class ClusterLoad
         }).ToArray();
 
         await Task.Delay(warmup);
+        var cpuBefore = cpu.Sample();
         Interlocked.Exchange(ref measuring, 1);
         var clock = Stopwatch.StartNew();
         await Task.Delay(duration);
         Interlocked.Exchange(ref measuring, 0);
         double seconds = clock.Elapsed.TotalSeconds;
+        var cores = ProcessCpu.Cores(cpuBefore, cpu.Sample(), seconds);
         Interlocked.Exchange(ref stopping, 1);
         await Task.WhenAll(workers);
         await host.StopAsync();
@@ -140,6 +142,8 @@ internal static class ClusterLoad
             p99_ms = P(0.99),
             max_ms = all.Length == 0 ? 0 : Math.Round(all[^1], 2),
             errors,
+            cpu_cores = cores,
+            cpu_ms_per_command = all.Length == 0 ? 0 : Math.Round(cores.Values.Sum() * seconds * 1000 / all.Length, 3),
         };
     }
 

@@ -74,22 +74,38 @@ var meshFile = new Option<string>("--mesh")
     Description = "The cluster's mesh file (the bench connects over TLS as the administrator and checks the silos against it).",
     Required = true,
 };
-var loadClients = new Option<int>("--clients") { Description = "Closed-loop clients.", DefaultValueFactory = _ => 1 };
+var loadClients = new Option<int[]>("--clients")
+{
+    Description = "Closed-loop clients; several levels (--clients 1 16 64 256) give one JSON line each.",
+    DefaultValueFactory = _ => [1],
+    AllowMultipleArgumentsPerToken = true,
+};
+var watch = new Option<string[]>("--watch") { Description = "More processes whose CPU to report, as name=pid or name=pidfile.", DefaultValueFactory = _ => [] };
+var clusterDir = new Option<string>("--cluster-dir")
+{
+    Description = "deploy/local-cluster.sh's folder: the CPU of its silos (run/node-*.pid) and Azurite is reported per level.",
+    DefaultValueFactory = _ => "deploy/.local",
+};
 var seconds = new Option<int>("--seconds") { Description = "Measured seconds (after 2 s of warm-up).", DefaultValueFactory = _ => 10 };
 var auth = new Option<string>("--auth") { Description = "How clients authenticate commands: session (a MAC per command) or signed (an Ed25519 signature each).", DefaultValueFactory = _ => "session" };
 auth.AcceptOnlyFromAmong("session", "signed");
 var cluster = new Command("cluster", "Committed commands per second and latency against a running cluster (deploy/local-cluster.sh).")
 {
-    storage, clusterId, serviceId, application, adminKey, meshFile, loadClients, seconds, auth,
+    storage, clusterId, serviceId, application, adminKey, meshFile, loadClients, seconds, auth, watch, clusterDir,
 };
 cluster.SetAction(async (parse, cancellation) =>
 {
     try
     {
-        Emit(await ClusterLoad.RunAsync(
-            parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, parse.GetValue(application)!,
-            parse.GetValue(adminKey)!, parse.GetValue(meshFile)!, parse.GetValue(loadClients), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(parse.GetValue(seconds)),
-            parse.GetValue(auth) == "session"));
+        var cpu = ProcessCpu.Find(parse.GetValue(watch)!, parse.GetValue(clusterDir));
+        foreach (int level in parse.GetValue(loadClients)!)
+        {
+            Emit(await ClusterLoad.RunAsync(
+                parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, parse.GetValue(application)!,
+                parse.GetValue(adminKey)!, parse.GetValue(meshFile)!, level, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(parse.GetValue(seconds)),
+                parse.GetValue(auth) == "session", cpu));
+        }
+
         return 0;
     }
     catch (Exception e) when (e is InvalidOperationException or PaxosGo.Orleans.Identity.NodeIdentityException or PaxosGo.Orleans.Identity.MeshConfigurationException)

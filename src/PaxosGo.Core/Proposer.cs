@@ -24,6 +24,14 @@ public sealed record ProposerOptions
     /// <summary>A random extra wait of up to this long before an election, so that competing proposers stop colliding.</summary>
     public long ElectionJitterTicks { get; init; } = 50;
 
+    /// <summary>
+    /// Thrifty phase 2: send each Accept to a bare majority (this node's acceptor and the peers that
+    /// voted most recently) instead of every acceptor; a retry after <see cref="RetryTicks"/> goes to
+    /// every acceptor that has not voted, so a slow or dead peer costs one retry and then drops out of
+    /// the set. Fewer storage writes per slot (2 instead of 3 with three nodes).
+    /// </summary>
+    public bool ThriftyAccepts { get; init; }
+
     /// <summary>Commands queued beyond this are refused (see <see cref="Proposer.CanAccept"/>).</summary>
     public int MaxPending { get; init; } = 65536;
 
@@ -91,6 +99,8 @@ public sealed class Proposer
     private readonly HashSet<(string, ulong)> _queued = new(); // keys in _pending or in flight
     private readonly Dictionary<NodeId, Promise> _promises = new();
     private readonly SortedDictionary<ulong, InFlight> _inFlight = new();
+    private readonly Dictionary<NodeId, long> _lastVote = new(); // when each acceptor's last vote arrived, in votes received
+    private long _votes;
     private readonly SortedDictionary<ulong, Value> _chosen = new(); // retained for retransmission
     private readonly Dictionary<NodeId, ulong> _learnerDurable = new(); // each learner's saved snapshot frontier
     private readonly Dictionary<NodeId, ulong> _learnerApplied = new(); // each learner's applied frontier
@@ -259,6 +269,7 @@ public sealed class Proposer
         ArgumentNullException.ThrowIfNull(accepted);
         var fx = new Effects();
         if (Standing != ProposerRole.Leader || accepted.Ballot != _ballot) return fx.ToStep();
+        _lastVote[accepted.From] = ++_votes; // thrifty Accepts go to the acceptors that voted last
         if (!_inFlight.TryGetValue(accepted.Slot, out var slot)) return fx.ToStep();
         slot.Voters.Add(accepted.From);
         // Chosen: a majority voted for this value in this ballot. Any later ballot's phase 1 meets
@@ -513,7 +524,19 @@ public sealed class Proposer
     {
         _inFlight[slot] = new InFlight(value, _now);
         var accept = new Accept(Id, _ballot, slot, value, _stableBelow);
-        foreach (var node in _nodes) fx.Send(node, Role.Acceptor, accept);
+        if (!_options.ThriftyAccepts)
+        {
+            foreach (var node in _nodes) fx.Send(node, Role.Acceptor, accept);
+            return;
+        }
+
+        // A bare majority: this node's acceptor, then the peers whose votes arrived most recently
+        // (ties: by id). Any later ballot's phase 1 still meets one of them.
+        fx.Send(Id, Role.Acceptor, accept);
+        foreach (var node in _nodes.Where(n => n != Id).OrderByDescending(n => _lastVote.GetValueOrDefault(n)).ThenBy(n => n.Value).Take(_majority - 1))
+        {
+            fx.Send(node, Role.Acceptor, accept);
+        }
     }
 
     private void MarkChosen(ulong slot, Value value, Effects fx)

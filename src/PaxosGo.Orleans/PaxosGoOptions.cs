@@ -52,6 +52,7 @@ public sealed class PaxosGoOptions
     {
         MaxBatch = 256,
         Window = 1,
+        ThriftyAccepts = true,
         MaxUnlearnedSlots = 256,
         HeartbeatTicks = 10,
         LeaderTimeoutTicks = 60,

@@ -43,6 +43,9 @@ public sealed record SimConfig
     public double FanOutRate { get; init; }
     public bool AcceptorsNotifyLearners { get; init; }
 
+    /// <summary>Whether the leader sends each Accept to a bare majority first (<see cref="ProposerOptions.ThriftyAccepts"/>).</summary>
+    public bool ThriftyAccepts { get; init; }
+
     /// <summary>
     /// Chance per tick (while faults last) that the adversary acts: it forges protocol messages in a
     /// node's name, replays or redirects recorded genuine ones, replays client requests, submits
@@ -125,6 +128,7 @@ public sealed record SimConfig
             AdversaryRate = r.Next(4) == 0 ? 0 : r.NextDouble() * 0.05,
             TornAppendRate = harsh ? r.NextDouble() * 0.05 : r.NextDouble() * 0.005,
             CheckpointEvery = r.Next(1, 40),
+            ThriftyAccepts = r.Next(2) == 0, // drawn last: earlier fields keep their values per seed
         };
     }
 }

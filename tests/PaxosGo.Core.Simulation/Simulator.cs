@@ -157,7 +157,7 @@ public sealed class Simulator
 
         node.Journal = journal;
         node.Acceptor = new Acceptor(node.Id, journal.Acceptor(Application), learners, _c.Bugs);
-        node.Proposer = new Proposer(node.Id, _ids, journal.Proposer(Application), new Random(_r.Next()), _c.Proposer, _c.Bugs);
+        node.Proposer = new Proposer(node.Id, _ids, journal.Proposer(Application), new Random(_r.Next()), _c.Proposer with { ThriftyAccepts = _c.ThriftyAccepts }, _c.Bugs);
         var administrator = _c.ReplicasTrustAdministrativeCommands ? new Administrator(Application, new AnySignature()) : _adminKey.For(Application);
         var learnerOptions = _c.Learner with { RequireRegistration = true, Administrator = administrator };
         // Learners save snapshots only: a restarted learner starts from its last one and learns the

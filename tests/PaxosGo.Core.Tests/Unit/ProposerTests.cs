@@ -38,6 +38,30 @@ public class ProposerTests
     }
 
     [Fact]
+    public void ThriftyLeader_SendsEachAcceptToItselfAndThePeerThatVotedLast_RetriesToEveryNonVoter_AndThenPrefersWhoAnswered()
+    {
+        var proposer = NewProposer(new ProposerOptions { ThriftyAccepts = true, Window = 1, MaxBatch = 1, RetryTicks = 5 });
+        var step = Elect(proposer, Cmd("c1", 1), Cmd("c2", 2), Cmd("c3", 3));
+
+        // No votes yet: itself and the lowest other id. A bare majority, not every acceptor.
+        var first = Sent<Accept>(step.Messages, Role.Acceptor);
+        Assert.Equal([N0, N1], first.Select(m => m.To).Order());
+        Ballot ballot = proposer.Ballot;
+
+        // n1 never answers; after RetryTicks the slot goes to every acceptor that has not voted.
+        proposer.Handle(new Accepted(N0, ballot, 0, first[0].Message.Value));
+        var retry = Sent<Accept>(proposer.Tick(5).Messages, Role.Acceptor);
+        Assert.Equal([N1, N2], retry.Select(m => m.To).Order());
+
+        // n2 answers: slot 0 is chosen, and the next slot goes to n2, who voted last, not to the silent n1.
+        var chosen = proposer.Handle(new Accepted(N2, ballot, 0, first[0].Message.Value));
+        Assert.Contains(chosen.Messages, m => m.Message is Chosen { Slot: 0 });
+        var next = Sent<Accept>(chosen.Messages, Role.Acceptor);
+        Assert.Equal([N0, N2], next.Select(m => m.To).Order());
+        Assert.All(next, m => Assert.Equal(1UL, m.Message.Slot));
+    }
+
+    [Fact]
     public void Proposer_SubmitOnFreshFollower_PersistsRoundOne_AndSendsPrepareToEveryAcceptor()
     {
         var proposer = NewProposer();
