@@ -24,14 +24,14 @@ namespace PaxosGo.Bench;
 internal static class ClusterLoad
 {
     public static async Task<object> RunAsync(
-        string storage, string clusterId, string serviceId, string application, string adminKeyFile, string meshFile, int clients, TimeSpan warmup, TimeSpan duration, bool sessions, ProcessCpu cpu)
+        string storage, string clusterId, string serviceId, string application, string adminKeyFile, string meshFile, int clients, TimeSpan warmup, TimeSpan duration, bool sessions, ProcessCpu cpu, long commands = 0)
     {
         using var adminKey = NodeKey.Load(adminKeyFile);
         var mesh = Mesh.Load(meshFile);
         var keys = Enumerable.Range(0, clients).Select(_ => NodeKey.Generate()).ToArray();
         try
         {
-            return await RunAsync(storage, clusterId, serviceId, application, adminKey, mesh, keys, warmup, duration, sessions, cpu);
+            return await RunAsync(storage, clusterId, serviceId, application, adminKey, mesh, keys, warmup, duration, sessions, cpu, commands);
         }
         finally
         {
@@ -40,7 +40,7 @@ internal static class ClusterLoad
     }
 
     private static async Task<object> RunAsync(
-        string storage, string clusterId, string serviceId, string application, NodeKey adminKey, Mesh mesh, NodeKey[] keys, TimeSpan warmup, TimeSpan duration, bool sessions, ProcessCpu cpu)
+        string storage, string clusterId, string serviceId, string application, NodeKey adminKey, Mesh mesh, NodeKey[] keys, TimeSpan warmup, TimeSpan duration, bool sessions, ProcessCpu cpu, long commands)
     {
         int clients = keys.Length;
         // One Orleans connection for the whole load, authenticated (TLS) as the administrator; every load
@@ -67,7 +67,10 @@ internal static class ClusterLoad
             await RegisterAsync(app, admin.Registration(application, adminRequest, register: true, key.NodeId, key.PublicKey));
         }
 
-        long measuring = 0, stopping = 0, errors = 0;
+        long measuring = 0, stopping = 0, errors = 0, committed = 0;
+        // With a command count: when the first and the last tenth of the measured commands began and ended.
+        long tenth = Math.Max(1, commands / 10);
+        long firstTenthDone = 0, lastTenthStart = 0, allDone = 0;
         CommandRejectedException? rejected = null;
         var latencies = new List<double>[clients];
         var seen = new HashSet<ulong>[clients];
@@ -106,15 +109,39 @@ internal static class ClusterLoad
                     return;
                 }
 
-                if (Interlocked.Read(ref measuring) == 1) latencies[c].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                if (Interlocked.Read(ref measuring) != 1) continue;
+                latencies[c].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                if (commands > 0)
+                {
+                    long n = Interlocked.Increment(ref committed);
+                    if (n == tenth) Interlocked.Exchange(ref firstTenthDone, Stopwatch.GetTimestamp());
+                    if (n == commands - tenth) Interlocked.Exchange(ref lastTenthStart, Stopwatch.GetTimestamp());
+                    if (n == commands)
+                    {
+                        Interlocked.Exchange(ref allDone, Stopwatch.GetTimestamp());
+                        Interlocked.Exchange(ref stopping, 1);
+                    }
+                }
             }
         }).ToArray();
 
         await Task.Delay(warmup);
+        var storageBefore = await StorageUse.MeasureAsync(storage);
         var cpuBefore = cpu.Sample();
+        long measureStart = Stopwatch.GetTimestamp();
         Interlocked.Exchange(ref measuring, 1);
         var clock = Stopwatch.StartNew();
-        await Task.Delay(duration);
+        if (commands > 0)
+        {
+            // Until the count is reached (or every worker gave up).
+            var working = Task.WhenAll(workers);
+            while (Interlocked.Read(ref allDone) == 0 && !working.IsCompleted) await Task.WhenAny(working, Task.Delay(100));
+        }
+        else
+        {
+            await Task.Delay(duration);
+        }
+
         Interlocked.Exchange(ref measuring, 0);
         double seconds = clock.Elapsed.TotalSeconds;
         var cores = ProcessCpu.Cores(cpuBefore, cpu.Sample(), seconds);
@@ -126,7 +153,9 @@ internal static class ClusterLoad
             throw new InvalidOperationException($"a load command was rejected ({rejected.Code}): {rejected.Message}", rejected);
         }
 
+        var storageAfter = await StorageUse.MeasureAsync(storage);
         var all = latencies.SelectMany(l => l).OrderBy(x => x).ToArray();
+        double Rate(long from, long to) => from == 0 || to <= from ? 0 : Math.Round(tenth / Stopwatch.GetElapsedTime(from, to).TotalSeconds);
         double P(double q) => all.Length == 0 ? 0 : Math.Round(all[Math.Min(all.Length - 1, (int)(q * all.Length))], 2);
         return new
         {
@@ -144,6 +173,10 @@ internal static class ClusterLoad
             errors,
             cpu_cores = cores,
             cpu_ms_per_command = all.Length == 0 ? 0 : Math.Round(cores.Values.Sum() * seconds * 1000 / all.Length, 3),
+            first_tenth_ops_per_second = commands > 0 ? Rate(measureStart, Interlocked.Read(ref firstTenthDone)) : (double?)null,
+            last_tenth_ops_per_second = commands > 0 ? Rate(Interlocked.Read(ref lastTenthStart), Interlocked.Read(ref allDone)) : (double?)null,
+            storage_bytes_before = storageBefore,
+            storage_bytes_after = storageAfter,
         };
     }
 

@@ -81,6 +81,11 @@ var loadClients = new Option<int[]>("--clients")
     AllowMultipleArgumentsPerToken = true,
 };
 var watch = new Option<string[]>("--watch") { Description = "More processes whose CPU to report, as name=pid or name=pidfile.", DefaultValueFactory = _ => [] };
+var totalCommands = new Option<long>("--commands")
+{
+    Description = "Instead of --seconds: run until this many commands committed, and report the throughput of the first and the last tenth.",
+    DefaultValueFactory = _ => 0,
+};
 var clusterDir = new Option<string>("--cluster-dir")
 {
     Description = "deploy/local-cluster.sh's folder: the CPU of its silos (run/node-*.pid) and Azurite is reported per level.",
@@ -91,7 +96,7 @@ var auth = new Option<string>("--auth") { Description = "How clients authenticat
 auth.AcceptOnlyFromAmong("session", "signed");
 var cluster = new Command("cluster", "Committed commands per second and latency against a running cluster (deploy/local-cluster.sh).")
 {
-    storage, clusterId, serviceId, application, adminKey, meshFile, loadClients, seconds, auth, watch, clusterDir,
+    storage, clusterId, serviceId, application, adminKey, meshFile, loadClients, seconds, auth, watch, clusterDir, totalCommands,
 };
 cluster.SetAction(async (parse, cancellation) =>
 {
@@ -103,7 +108,7 @@ cluster.SetAction(async (parse, cancellation) =>
             Emit(await ClusterLoad.RunAsync(
                 parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, parse.GetValue(application)!,
                 parse.GetValue(adminKey)!, parse.GetValue(meshFile)!, level, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(parse.GetValue(seconds)),
-                parse.GetValue(auth) == "session", cpu));
+                parse.GetValue(auth) == "session", cpu, parse.GetValue(totalCommands)));
         }
 
         return 0;

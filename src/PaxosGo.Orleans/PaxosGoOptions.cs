@@ -39,6 +39,13 @@ public sealed class PaxosGoOptions
     /// <summary>How long a client session may stay unused before it expires.</summary>
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// Group commits between two checkpoints of the node's journal: a checkpoint writes the node's
+    /// whole acceptor and proposer state to a block blob and starts a new append blob, so recovery reads
+    /// at most this many batches and a log blob never holds more.
+    /// </summary>
+    public int JournalCheckpointEvery { get; set; } = Storage.AzureNodeLog.DefaultCheckpointEvery;
+
     /// <summary>Whether acceptors also send their votes to every learner (more messages, one hop less to learn).</summary>
     public bool AcceptorsNotifyLearners { get; set; }
 
@@ -107,6 +114,7 @@ public sealed class PaxosGoOptions
         if (Tick <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: Tick must be positive.");
         if (TimerPeriod <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: TimerPeriod must be positive.");
         if (ResultTimeout <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: ResultTimeout must be positive.");
+        if (JournalCheckpointEvery < 1) throw new InvalidOperationException("PaxosGo: JournalCheckpointEvery must be positive.");
         Proposer.Validate();
         Learner.Validate();
         if (Proposer.MaxUnlearnedSlots < (ulong)Learner.SnapshotInterval + (ulong)Proposer.Window)

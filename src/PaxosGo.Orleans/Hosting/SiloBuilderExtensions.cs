@@ -77,10 +77,15 @@ public static class SiloBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
-        builder.Services.AddSingleton<INodeLog>(services => new AzureNodeLog(
-            new BlobServiceClient(connectionString).GetBlobContainerClient(container),
-            services.GetRequiredService<PaxosGoNode>().Identity.Name,
-            services.GetRequiredService<ILogger<AzureNodeLog>>()));
+        builder.Services.AddSingleton<INodeLog>(services =>
+        {
+            var node = services.GetRequiredService<PaxosGoNode>();
+            return new AzureNodeLog(
+                new BlobServiceClient(connectionString).GetBlobContainerClient(container),
+                node.Identity.Name,
+                services.GetRequiredService<ILogger<AzureNodeLog>>(),
+                node.Options.JournalCheckpointEvery);
+        });
         return builder.AddAzureBlobGrainStorage(PaxosGoOptions.StorageProviderName, o =>
         {
             o.BlobServiceClient = new BlobServiceClient(connectionString);
