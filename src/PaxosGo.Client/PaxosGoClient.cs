@@ -37,10 +37,11 @@ public sealed record PaxosGoClientOptions
 /// A registered back-end client of one application. It gives each command the next request id and
 /// authenticates it: by default with a session opened by a signed handshake with one node (a MAC per
 /// command), or with an Ed25519 signature per command. Replies name the leader: the client then
-/// moves its session to the leader's node, where commands are proposed without a forward. It retries the same request (same request id)
-/// on a timeout or a failure, including when the node it talked to dies (then through a new session
-/// with another node): the replicated session table makes the retries execute it exactly once. One
-/// command at a time: calls are serialized.
+/// moves its session to the leader's node, where commands are proposed without a forward (if that
+/// node cannot be reached it stays, and tries again after a pause). It retries the same request (same
+/// request id) on a timeout or a failure, including when the node it talked to dies (then through a
+/// new session with another node): the replicated session table makes the retries execute it exactly
+/// once. One command at a time: calls are serialized.
 /// </summary>
 public sealed class PaxosGoClient : IDisposable
 {
@@ -51,6 +52,7 @@ public sealed class PaxosGoClient : IDisposable
     private ulong _nextRequestId;
     private ClientSession? _session;
     private string? _leader; // the leader the last reply named, when the session is with another node
+    private DateTime _noMoveUntil; // after a failed move, stay where we are for a while
 
     /// <summary>Creates a client.</summary>
     /// <param name="grains">An Orleans client connected to the cluster (<c>clientBuilder.UsePaxosGoTls(key, mesh)</c>, with a registered key or the administrator's).</param>
@@ -169,7 +171,7 @@ public sealed class PaxosGoClient : IDisposable
     /// </summary>
     private async Task<ClientSession> CurrentSessionAsync(CancellationToken cancellation)
     {
-        if (_leader is { } leader)
+        if (_leader is { } leader && DateTime.UtcNow >= _noMoveUntil)
         {
             _leader = null;
             try
@@ -180,7 +182,9 @@ public sealed class PaxosGoClient : IDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException && e is not CommandRejectedException && e is not System.Security.Cryptography.CryptographicException)
             {
-                // The hinted leader is unreachable or slow: stay where we are.
+                // The hinted leader is unreachable or slow: stay where we are, and do not try again at
+                // once (each try may cost an attempt timeout).
+                _noMoveUntil = DateTime.UtcNow + _options.MaxBackoff + _options.AttemptTimeout;
             }
         }
 
