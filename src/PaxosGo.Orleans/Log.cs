@@ -19,4 +19,19 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "PaxosGo: refused a TLS {Direction} connection: {Reason}")]
     public static partial void ConnectionRefused(ILogger logger, string direction, string reason);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "PaxosGo journal {Prefix}: an append failed; the journal is read again from storage before the next one")]
+    public static partial void AppendFailed(ILogger logger, Exception exception, string prefix);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "PaxosGo journal {Prefix}: recovered through batch {Sequence} ({Bytes} log bytes after checkpoint {Checkpoint})")]
+    public static partial void Recovered(ILogger logger, string prefix, ulong sequence, long bytes, string checkpoint);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "PaxosGo journal {Prefix}: dropped a torn tail of {Bytes} bytes (a crash in the middle of an append) and started the log over")]
+    public static partial void TornTail(ILogger logger, string prefix, long bytes);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Debug, Message = "PaxosGo journal {Prefix}: checkpoint through batch {Sequence} ({Bytes} bytes); the log starts over")]
+    public static partial void Checkpointed(ILogger logger, string prefix, ulong sequence, int bytes);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "PaxosGo journal {Prefix}: could not delete old checkpoints (after {Previous}); the next checkpoint retries")]
+    public static partial void CheckpointCleanupFailed(ILogger logger, Exception exception, string prefix, string previous);
 }

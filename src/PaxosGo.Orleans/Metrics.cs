@@ -47,6 +47,10 @@ internal static class Metrics
     public static readonly Counter<long> StorageRequests =
         Meter.CreateCounter<long>("paxosgo.storage.requests", description: "Storage requests (appends, checkpoints, snapshots)");
 
+    /// <summary>Ed25519 operations on protocol envelopes (tag <c>op</c>: sign, verify).</summary>
+    public static readonly Counter<long> EnvelopeSignatures =
+        Meter.CreateCounter<long>("paxosgo.envelope.signatures", description: "Ed25519 signatures made and checked on node-to-node protocol envelopes");
+
     /// <summary>Torn journal tails dropped at recovery.</summary>
     public static readonly Counter<long> TornTails =
         Meter.CreateCounter<long>("paxosgo.journal.torn_tails", description: "Torn last appends dropped when a node's journal was read");

@@ -92,6 +92,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
 
     private void Accept(SignedEnvelope envelope)
     {
+        Metrics.EnvelopeSignatures.Add(1, new KeyValuePair<string, object?>("op", "verify"));
         Node.Verifier.Verify(envelope, Node.Self.Value, Role, Application);
         Message message;
         try
@@ -158,6 +159,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
             }
 
             var sealedEnvelope = Node.Signer.Seal(Application, envelope.To.Value, envelope.Role, payload);
+            Metrics.EnvelopeSignatures.Add(1, new KeyValuePair<string, object?>("op", "sign"));
             string key = GrainKeys.For(Application, Node.Identity.Mesh[envelope.To.Value].Name);
             IProtocolGrain target = envelope.Role switch
             {

@@ -31,7 +31,7 @@ namespace PaxosGo.Orleans.Storage;
 /// the history. Recovery reads the checkpoint and replays the log; a torn last frame (a crash in the
 /// middle of an append) is dropped, and the log is rolled at once so nothing is appended after it.</para>
 /// </remarks>
-public sealed partial class AzureNodeLog : INodeLog, IDisposable
+public sealed class AzureNodeLog : INodeLog, IDisposable
 {
     /// <summary>Default batches between checkpoints (far below an append blob's 50,000 blocks, and a short recovery read).</summary>
     public const int DefaultCheckpointEvery = 2_000;
@@ -307,23 +307,5 @@ public sealed partial class AzureNodeLog : INodeLog, IDisposable
         public ProposerRound? Proposer { get; } = proposer;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "PaxosGo journal {Prefix}: an append failed; the journal is read again from storage before the next one")]
-        public static partial void AppendFailed(ILogger logger, Exception exception, string prefix);
-
-        [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "PaxosGo journal {Prefix}: recovered through batch {Sequence} ({Bytes} log bytes after checkpoint {Checkpoint})")]
-        public static partial void Recovered(ILogger logger, string prefix, ulong sequence, long bytes, string checkpoint);
-
-        [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "PaxosGo journal {Prefix}: dropped a torn tail of {Bytes} bytes (a crash in the middle of an append) and started the log over")]
-        public static partial void TornTail(ILogger logger, string prefix, long bytes);
-
-        [LoggerMessage(EventId = 1013, Level = LogLevel.Debug, Message = "PaxosGo journal {Prefix}: checkpoint through batch {Sequence} ({Bytes} bytes); the log starts over")]
-        public static partial void Checkpointed(ILogger logger, string prefix, ulong sequence, int bytes);
-
-        [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "PaxosGo journal {Prefix}: could not delete old checkpoints (after {Previous}); the next checkpoint retries")]
-        public static partial void CheckpointCleanupFailed(ILogger logger, Exception exception, string prefix, string previous);
     }
 }
