@@ -115,12 +115,26 @@ public sealed class PaxosGoOptions
         if (TimerPeriod <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: TimerPeriod must be positive.");
         if (ResultTimeout <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: ResultTimeout must be positive.");
         if (JournalCheckpointEvery < 1) throw new InvalidOperationException("PaxosGo: JournalCheckpointEvery must be positive.");
-        Proposer.Validate();
-        Learner.Validate();
+        Core("Proposer", Proposer.Validate);
+        Core("Learner", Learner.Validate);
         if (Proposer.MaxUnlearnedSlots < (ulong)Learner.SnapshotInterval + (ulong)Proposer.Window)
         {
             throw new InvalidOperationException(
                 "PaxosGo: Proposer.MaxUnlearnedSlots must be at least Learner.SnapshotInterval + Proposer.Window: acceptors keep votes until a majority of learners' snapshots cover them, so the leader must be allowed that far ahead.");
+        }
+    }
+
+    /// <summary>Runs a core options check and says what is wrong in the same terms as the others (<c>PaxosGo: Proposer.Window must be at least 1</c>).</summary>
+    private static void Core(string section, Action validate)
+    {
+        try
+        {
+            validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            string what = e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
+            throw new InvalidOperationException($"PaxosGo: {section}.{e.ParamName} {what}.", e);
         }
     }
 }

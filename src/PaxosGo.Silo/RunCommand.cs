@@ -54,7 +54,7 @@ internal static class RunCommand
         var command = new Command(
             "run",
             "Run this node's silo until SIGINT or SIGTERM. Settings (section PaxosGo: Node, KeyFile, MeshFile, AdminPublicKey, Storage, ClusterId, " +
-            $"ServiceId, Applications, Container, ListenOnAnyAddress, MaxCommandBytes, MaxSessions, SessionIdleTimeout) come from the config file, then {EnvironmentPrefix}* environment " +
+            $"ServiceId, Applications, Container, ListenOnAnyAddress, MaxCommandBytes, MaxSessions, SessionIdleTimeout, and the protocol's tuning: Tick, TimerPeriod, ResultTimeout, JournalCheckpointEvery, AcceptorsNotifyLearners, Proposer:*, Learner:*) come from the config file, then {EnvironmentPrefix}* environment " +
             $"variables ({EnvironmentPrefix}PaxosGo__Node=node-a), then --PaxosGo:Node=node-a arguments. AdminPublicKey (required) is the administrator's " +
             "Ed25519 public key, 64 hex characters: only commands it signs may register clients, and only registered clients' signed commands are executed.")
         {
@@ -91,7 +91,8 @@ internal static class RunCommand
 
             // After the node's own identity, so a missing or mismatched key file is the first thing reported.
             settings.CheckAdminPublicKey();
-            var applications = CheckApplications(settings);
+            var options = CheckOptions(settings);
+            var applications = options.Applications.ToArray();
             var adminKey = settings.AdminPublicKey![..16].ToLowerInvariant() + "…";
             var endpoints = identity.Node.Endpoints;
             var address = Resolve(identity.Name, endpoints.Host);
@@ -137,6 +138,8 @@ internal static class RunCommand
                 settings.ServiceId,
                 applications,
                 adminKey);
+            var p = options.Proposer;
+            Log.Tuning(logger, identity.Name, options.Tick.TotalMilliseconds, options.TimerPeriod.TotalMilliseconds, p.Window, p.MaxBatch, p.MaxUnlearnedSlots, p.ThriftyAccepts, options.Learner.SnapshotInterval, options.JournalCheckpointEvery);
         }
         catch (Exception e) when (e is StartupException or MeshConfigurationException or NodeIdentityException)
         {
@@ -257,7 +260,8 @@ internal static class RunCommand
         return NodeKey.Load(path);
     }
 
-    private static string[] CheckApplications(SiloSettings settings)
+    /// <summary>The options the configured settings give, checked before anything starts.</summary>
+    private static PaxosGoOptions CheckOptions(SiloSettings settings)
     {
         var options = new PaxosGoOptions();
         settings.Apply(options);
@@ -270,7 +274,7 @@ internal static class RunCommand
             throw new StartupException(e.Message, e);
         }
 
-        return [.. options.Applications];
+        return options;
     }
 
     private static IPAddress Resolve(string node, string host)

@@ -37,6 +37,7 @@ namespace PaxosGo.Silo;
 /// <param name="MaxCommandBytes">The largest command payload the node accepts, or null for the library default.</param>
 /// <param name="MaxSessions">The most client sessions the node holds, or null for the library default.</param>
 /// <param name="SessionIdleTimeout">How long an unused client session lives, or null for the library default.</param>
+/// <param name="Tuning">The protocol's tuning (<see cref="ProtocolTuning"/>): what is not configured keeps the library default.</param>
 internal sealed record SiloSettings(
     string Node,
     string KeyFile,
@@ -50,7 +51,8 @@ internal sealed record SiloSettings(
     string? AdminPublicKey,
     int? MaxCommandBytes,
     int? MaxSessions = null,
-    TimeSpan? SessionIdleTimeout = null)
+    TimeSpan? SessionIdleTimeout = null,
+    ProtocolTuning? Tuning = null)
 {
     /// <summary>Length of <see cref="AdminPublicKey"/>: 32 bytes in hex.</summary>
     public const int AdminPublicKeyLength = 64;
@@ -79,7 +81,8 @@ internal sealed record SiloSettings(
             Optional(section, "AdminPublicKey"),
             ReadPositiveInt(section, "MaxCommandBytes", "bytes"),
             ReadPositiveInt(section, "MaxSessions", "sessions"),
-            ReadPositiveTimeSpan(section, "SessionIdleTimeout"));
+            ReadPositiveTimeSpan(section, "SessionIdleTimeout"),
+            ProtocolTuning.Read(section));
     }
 
     /// <summary>Checks that <see cref="AdminPublicKey"/> is set and is 64 hex characters.</summary>
@@ -102,10 +105,11 @@ internal sealed record SiloSettings(
         }
     }
 
-    /// <summary>Sets <paramref name="options"/>' administrator key, command size limit and applications to the configured ones, when configured.</summary>
+    /// <summary>Sets <paramref name="options"/>' administrator key, limits, protocol tuning and applications to the configured ones, when configured.</summary>
     public void Apply(PaxosGoOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        Tuning?.Apply(options);
         options.AdminPublicKey = AdminPublicKey?.ToLowerInvariant();
         if (MaxCommandBytes is { } maxCommandBytes)
         {

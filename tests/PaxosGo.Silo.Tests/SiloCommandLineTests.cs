@@ -116,6 +116,72 @@ public sealed class SiloCommandLineTests : IDisposable
         Assert.Contains("PaxosGo:MaxSessions must be a positive whole number of sessions", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Run_WithABadProtocolSetting_SaysWhichSettingAndWhatItMustBe()
+    {
+        string mesh = MakeMesh();
+        string key = Path.Combine(_dir, "node-a.key");
+        string[] start = ["run", "--PaxosGo:Node=node-a", $"--PaxosGo:KeyFile={key}", $"--PaxosGo:MeshFile={mesh}", $"--PaxosGo:AdminPublicKey={new string('a', 64)}"];
+
+        var (code, _, stderr) = Run([.. start, "--PaxosGo:Proposer:Window=0"]);
+        Assert.Equal(2, code);
+        Assert.Contains("PaxosGo: Proposer.Window must be at least 1", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = Run([.. start, "--PaxosGo:Proposer:Windw=2"]);
+        Assert.Equal(2, code);
+        Assert.Contains("PaxosGo:Proposer:Windw is not a setting", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = Run([.. start, "--PaxosGo:Learner:SnapshotInterval=often"]);
+        Assert.Equal(2, code);
+        Assert.Contains("PaxosGo:Learner:SnapshotInterval must be a whole number", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = Run([.. start, "--PaxosGo:Proposer:MaxUnlearnedSlots=8"]);
+        Assert.Equal(2, code);
+        Assert.Contains("MaxUnlearnedSlots must be at least Learner.SnapshotInterval + Proposer.Window", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_WithProtocolTuningFromTheEnvironmentAndArguments_StartsWithThatTuning()
+    {
+        string mesh = MakeMesh();
+        string key = Path.Combine(_dir, "node-a.key");
+        // Storage on a closed port: the silo gets as far as logging its tuning, then waits for storage.
+        const string NoStorage = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1";
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[]
+        {
+            Path.Combine(AppContext.BaseDirectory, "paxosgo-silo.dll"), "run", "--PaxosGo:Node=node-a", $"--PaxosGo:KeyFile={key}", $"--PaxosGo:MeshFile={mesh}",
+            $"--PaxosGo:AdminPublicKey={new string('a', 64)}", $"--PaxosGo:Storage={NoStorage}", "--PaxosGo:Proposer:Window=3", "--PaxosGo:Learner:SnapshotInterval=32",
+        })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["PAXOSGO_PaxosGo__Proposer__ThriftyAccepts"] = "false";
+        start.Environment["PAXOSGO_PaxosGo__TimerPeriod"] = "00:00:00.005";
+        using var process = Process.Start(start)!;
+        _ = process.StandardError.ReadToEndAsync();
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            string? line;
+            while ((line = process.StandardOutput.ReadLine()) is not null && DateTime.UtcNow < deadline)
+            {
+                if (!line.Contains("protocol tuning", StringComparison.Ordinal)) continue;
+                Assert.Contains("timer 5 ms, window 3, max batch 256", line, StringComparison.Ordinal);
+                Assert.Contains("thrifty Accepts False, snapshot every 32 slots", line, StringComparison.Ordinal);
+                return;
+            }
+
+            Assert.Fail("the silo did not log its protocol tuning");
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+    }
+
     private string MakeMesh()
     {
         string mesh = Path.Combine(_dir, "mesh.json");
