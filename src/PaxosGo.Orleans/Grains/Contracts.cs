@@ -23,6 +23,15 @@ public interface IProtocolGrain : IGrainWithStringKey
     /// </summary>
     [AlwaysInterleave]
     Task Deliver(SignedEnvelope envelope);
+
+    /// <summary>
+    /// What nodes send each other: the checks of <see cref="Deliver"/>, without an answer (a one-way
+    /// call, one message on the wire instead of a request and its response; Paxos retries what is
+    /// lost). A refused envelope is dropped and counted (<c>paxosgo.messages.rejected</c>).
+    /// </summary>
+    [AlwaysInterleave]
+    [OneWay]
+    Task Post(SignedEnvelope envelope);
 }
 
 /// <summary>An application's acceptor on one node (key <c>{application}/{node}</c>), pinned to that node's silo.</summary>

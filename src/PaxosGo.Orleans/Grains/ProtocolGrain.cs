@@ -75,6 +75,13 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc />
+    public Task Post(SignedEnvelope envelope)
+    {
+        Guard(() => Accept(envelope));
+        return Task.CompletedTask;
+    }
+
     /// <summary>Runs a check of an incoming call; a refusal is counted (by code) and thrown to the caller.</summary>
     protected static void Guard(Action check)
     {
@@ -145,7 +152,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
     /// <summary>Steps the engine for each input, persists once, then sends (see <see cref="Send"/>).</summary>
     protected abstract Task ProcessAsync(IReadOnlyList<object> inputs);
 
-    /// <summary>Signs and sends messages to their grains. Fire-and-forget: a lost message is retried by the protocol.</summary>
+    /// <summary>Signs and sends messages to their grains, one-way: a lost message is retried by the protocol.</summary>
     protected void Send(IReadOnlyList<Envelope> envelopes)
     {
         if (envelopes.Count == 0) return;
@@ -167,7 +174,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
                 Role.Proposer => GrainFactory.GetGrain<IProposerGrain>(key),
                 _ => GrainFactory.GetGrain<ILearnerGrain>(key),
             };
-            Observe(target.Deliver(sealedEnvelope), envelope);
+            Observe(target.Post(sealedEnvelope), envelope);
         }
     }
 

@@ -33,6 +33,7 @@ public sealed class AttackTests(AzuriteFixture azurite)
     [Fact]
     public async Task AClientCallingAnyInternalMethod_IsRefusedWithCallRefused_AndNoReplicaMoves()
     {
+        using var meter = new PaxosGoMeter();
         await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
         var client = await cluster.RegisterClientAsync(Patience);
         await cluster.SubmitAsync(client, 1, [1], Patience);
@@ -62,7 +63,12 @@ public sealed class AttackTests(AzuriteFixture azurite)
                 var refused = await Assert.ThrowsAsync<CallRefusedException>(call);
                 Assert.Contains("internal to the cluster", refused.Message, StringComparison.Ordinal);
             }
+
+            // The one-way path has no answer to carry the refusal: it is refused and counted all the same.
+            await cluster.Acceptor(n).Post(genuine);
         }
+
+        Assert.Equal(9 * Nodes.Length, await meter.WaitForAsync("paxosgo.calls.refused", "internal-method", 9 * Nodes.Length, Patience));
 
         var after = await cluster.WaitForConvergenceAsync(Nodes, 1, Patience);
         Assert.All(after, r => Assert.Equal((before[0].State, before[0].NextSlot, before[0].Digest), (r.State, r.NextSlot, r.Digest)));
@@ -148,12 +154,15 @@ public sealed class AttackTests(AzuriteFixture azurite)
         Fire(acceptorB.Deliver(wrongKey with { From = 7 }));
         Fire(grains.GetGrain<IAcceptorGrain>(GrainKeys.For(App, "node-c")).Deliver(genuineForB));
         Fire(acceptorB.Deliver(otherConfiguration));
+        // The one-way path the nodes use runs the same checks: refused, with nothing to answer.
+        await acceptorB.Post(wrongKey);
+        await grains.GetGrain<IProposerGrain>(GrainKeys.For(App, "node-c")).Post(genuineForB);
 
         const string Rejected = "paxosgo.messages.rejected";
         Assert.Equal(7 * Nodes.Length, await meter.WaitForAsync(Rejected, RejectionCodes.Unauthenticated, 7 * Nodes.Length, Patience));
-        Assert.Equal(1, await meter.WaitForAsync(Rejected, RejectionCodes.BadSignature, 1, Patience));
+        Assert.Equal(2, await meter.WaitForAsync(Rejected, RejectionCodes.BadSignature, 2, Patience));
         Assert.Equal(1, await meter.WaitForAsync(Rejected, RejectionCodes.UnknownSender, 1, Patience));
-        Assert.Equal(1, await meter.WaitForAsync(Rejected, RejectionCodes.Misdirected, 1, Patience));
+        Assert.Equal(2, await meter.WaitForAsync(Rejected, RejectionCodes.Misdirected, 2, Patience));
         Assert.Equal(1, await meter.WaitForAsync(Rejected, RejectionCodes.ConfigurationMismatch, 1, Patience));
         Assert.Equal(Nodes.Length, await meter.WaitForAsync("paxosgo.calls.refused", "not-a-paxosgo-method", Nodes.Length, Patience));
 
