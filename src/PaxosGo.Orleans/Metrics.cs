@@ -51,6 +51,10 @@ internal static class Metrics
     public static readonly Counter<long> EnvelopeSignatures =
         Meter.CreateCounter<long>("paxosgo.envelope.signatures", description: "Ed25519 signatures made and checked on node-to-node protocol envelopes");
 
+    /// <summary>Activations of protocol grains (tags <c>role</c>, then <c>node</c>): beyond one per grain, each is a reload from storage.</summary>
+    public static readonly Counter<long> GrainsActivated =
+        Meter.CreateCounter<long>("paxosgo.grains.activated", description: "Acceptor, proposer and learner activations (a reload from storage after the first)");
+
     /// <summary>Torn journal tails dropped at recovery.</summary>
     public static readonly Counter<long> TornTails =
         Meter.CreateCounter<long>("paxosgo.journal.torn_tails", description: "Torn last appends dropped when a node's journal was read");

@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using Orleans.GrainDirectory;
 using Orleans.Placement;
 using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Hosting;
@@ -13,6 +14,7 @@ namespace PaxosGo.Orleans.Grains;
 /// checks and their order are the same (<see cref="CommandGate"/>).
 /// </summary>
 [NodePinnedPlacement]
+[GrainDirectory(PinnedGrainDirectory.Name)]
 [Immovable(ImmovableKind.Any)]
 [Reentrant]
 public sealed class ClientGatewayGrain(PaxosGoNode node, ClientSessionTable sessions) : Grain, IClientGatewayGrain, IPaxosGoGrain

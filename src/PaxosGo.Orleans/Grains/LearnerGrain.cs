@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Orleans.GrainDirectory;
 using Orleans.Placement;
 using PaxosGo.Core;
 using PaxosGo.Orleans.Hosting;
@@ -32,6 +33,7 @@ public sealed class LearnerSnapshotRecord
 /// snapshots cover.
 /// </summary>
 [NodePinnedPlacement]
+[GrainDirectory(PinnedGrainDirectory.Name)]
 [Immovable(ImmovableKind.Any)]
 [Reentrant]
 [KeepAlive]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
+using Orleans.GrainDirectory;
 using Orleans.Placement;
 using PaxosGo.Core;
 using PaxosGo.Orleans.Hosting;
@@ -16,6 +17,7 @@ namespace PaxosGo.Orleans.Grains;
 /// membership change.
 /// </summary>
 [NodePinnedPlacement]
+[GrainDirectory(PinnedGrainDirectory.Name)]
 [Immovable(ImmovableKind.Any)]
 [Reentrant]
 [KeepAlive]

@@ -65,6 +65,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         }
 
         Application = application;
+        Metrics.GrainsActivated.Add(1, new KeyValuePair<string, object?>("role", Role.ToString()), new KeyValuePair<string, object?>("node", node));
         return base.OnActivateAsync(cancellationToken);
     }
 

@@ -3,6 +3,7 @@ using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Identity;
 using PaxosGo.Orleans.Placement;
@@ -46,6 +47,8 @@ public static class SiloBuilderExtensions
         });
         builder.Configure<SiloOptions>(o => o.SiloName = identity.Name);
         builder.AddPlacementDirector<NodePinnedPlacement, NodePinnedPlacementDirector>();
+        // Pinned grains are found through placement, never through another silo's directory partition.
+        builder.AddGrainDirectory(PinnedGrainDirectory.Name, static (_, _) => new PinnedGrainDirectory());
         builder.AddIncomingGrainCallFilter<ClientSurfaceCallFilter>();
         builder.Services.AddSingleton<ClientRegistry>();
         builder.Services.AddSingleton<NodeTls>();

@@ -33,7 +33,9 @@ public sealed class NodePinnedPlacementAttribute : PlacementAttribute
 
 /// <summary>
 /// Finds the active silo whose name (<c>SiloOptions.SiloName</c>) is the node named in the grain key.
-/// When that silo is not active the call fails fast with <see cref="SiloUnavailableException"/>.
+/// When that silo is not active the call fails fast with <see cref="SiloUnavailableException"/>. Pinned grains
+/// keep their directory entries on their own silo (<see cref="PinnedGrainDirectory"/>), so this is how
+/// every other silo finds them.
 /// </summary>
 internal sealed class NodePinnedPlacementDirector(IClusterMembershipService membership) : IPlacementDirector
 {
@@ -41,12 +43,20 @@ internal sealed class NodePinnedPlacementDirector(IClusterMembershipService memb
     {
         var (application, node) = GrainKeys.Parse(target.GrainIdentity.Key.ToString());
         var compatible = context.GetCompatibleSilos(target);
+        SiloAddress? newest = null;
         foreach (var member in membership.CurrentSnapshot.Members.Values)
         {
-            if (member.Status == SiloStatus.Active && string.Equals(member.Name, node, StringComparison.Ordinal) && compatible.Contains(member.SiloAddress))
+            // A node restarted after a kill -9 has two Active entries until the old one is declared dead: the newer one is live.
+            if (member.Status == SiloStatus.Active && string.Equals(member.Name, node, StringComparison.Ordinal) && compatible.Contains(member.SiloAddress)
+                && (newest is null || member.SiloAddress.Generation > newest.Generation))
             {
-                return Task.FromResult(member.SiloAddress);
+                newest = member.SiloAddress;
             }
+        }
+
+        if (newest is not null)
+        {
+            return Task.FromResult(newest);
         }
 
         throw new SiloUnavailableException(

@@ -79,6 +79,29 @@ public sealed partial class LocalCluster : IAsyncLifetime
     internal Task<ProcessResult> RunCliOnClusterAsync(params string[] args) =>
         RunCliAsync([.. ConnectionArguments, .. args]);
 
+    /// <summary>The silo process of <paramref name="node"/>.</summary>
+    internal SiloProcess SiloOf(string node) => _silos.Single(s => s.Node == node);
+
+    /// <summary>The status Orleans' membership table gives <paramref name="node"/>'s silo (its newest row): Active, Dead, ….</summary>
+    public async Task<string?> MembershipStatusAsync(string node)
+    {
+        var table = new Azure.Data.Tables.TableClient(Storage, "OrleansSiloInstances");
+        string? status = null;
+        long generation = long.MinValue;
+        await foreach (var row in table.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == ClusterId).ConfigureAwait(false))
+        {
+            if (row.GetString("SiloName") != node || !long.TryParse(row.GetString("Generation"), CultureInfo.InvariantCulture, out long g) || g < generation)
+            {
+                continue;
+            }
+
+            generation = g;
+            status = row.GetString("Status");
+        }
+
+        return status;
+    }
+
     /// <summary>The last lines every silo printed.</summary>
     public string Logs() => string.Join(Environment.NewLine, _silos.Select(s => s.Log()));
 

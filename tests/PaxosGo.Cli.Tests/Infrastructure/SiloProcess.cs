@@ -105,6 +105,27 @@ internal sealed class SiloProcess : IDisposable
         }
     }
 
+    /// <summary>Freezes the silo (SIGSTOP to the silo under the watchdog): its sockets stay open, nothing answers.</summary>
+    public void Freeze() => SignalSilo("-STOP");
+
+    /// <summary>Lets a frozen silo run again (SIGCONT).</summary>
+    public void Thaw() => SignalSilo("-CONT");
+
+    private void SignalSilo(string signal)
+    {
+        // The watchdog's child running dotnet is the silo.
+        using var signaller = Process.Start(new ProcessStartInfo("pkill")
+        {
+            ArgumentList = { signal, "-P", _process.Id.ToString(CultureInfo.InvariantCulture), "-x", "dotnet" },
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException("could not run pkill");
+        signaller.WaitForExit(TimeSpan.FromSeconds(10));
+        if (signaller.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pkill {signal} found no silo process under watchdog {_process.Id} ({Node})");
+        }
+    }
+
     /// <summary>Waits until the silo has exited, at most <paramref name="timeout"/>; true when it did.</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {

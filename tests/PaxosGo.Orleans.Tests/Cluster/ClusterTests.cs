@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using Orleans.TestingHost;
 using PaxosGo.Core;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Identity;
@@ -92,6 +95,41 @@ public sealed class ClusterTests(AzuriteFixture azurite)
         await cluster.RestartAsync(leader);
         var replicas = await cluster.WaitForConvergenceAsync(PaxosTestCluster.Nodes, 1, TimeSpan.FromSeconds(60));
         Assert.All(replicas, r => Assert.Equal(11UL, r.State));
+    }
+
+    [Fact]
+    public async Task KillingAFollowersSilo_LeavesEveryGrainOfTheOtherNodesActive_BeforeAndAfterItIsDeclaredDead()
+    {
+        await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+        var client = await cluster.RegisterClientAsync(Patience);
+        ulong request = 0;
+        for (int i = 0; i < 5; i++) await cluster.SubmitAsync(client, ++request, [1], Patience);
+        string leader = (await cluster.Proposer(PaxosTestCluster.Nodes[0]).GetStatus()).Leader!;
+        string victim = PaxosTestCluster.Nodes.Last(n => n != leader);
+        string[] survivors = PaxosTestCluster.Nodes.Where(n => n != victim).ToArray();
+        var victimSilo = cluster.SiloOf(victim).SiloAddress;
+        var membership = ((InProcessSiloHandle)cluster.SiloOf(leader)).ServiceProvider.GetRequiredService<IClusterMembershipService>();
+
+        // Counts activations from here on: a grain of a survivor that is deactivated (with Orleans'
+        // default directory: those whose directory entries the dead silo held) is activated again.
+        using var meter = new PaxosGoMeter();
+        await cluster.Cluster.KillSiloAsync(cluster.SiloOf(victim));
+        for (int i = 0; i < 5; i++) await cluster.SubmitAsync(client, ++request, [2], Patience);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (membership.CurrentSnapshot.GetSiloStatus(victimSilo) != SiloStatus.Dead)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{victim}'s silo was not declared dead within 120 s");
+            await Task.Delay(200);
+        }
+
+        for (int i = 0; i < 5; i++) await cluster.SubmitAsync(client, ++request, [3], Patience);
+        var replicas = await cluster.WaitForConvergenceAsync(survivors, 1, Patience);
+        Assert.All(replicas, r => Assert.Equal(16UL, r.State));
+        foreach (string node in survivors)
+        {
+            Assert.Equal(0, meter.Count("paxosgo.grains.activated", node));
+        }
     }
 
     [Fact]
