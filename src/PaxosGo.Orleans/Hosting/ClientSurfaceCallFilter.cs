@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using Orleans.Runtime;
 using PaxosGo.Orleans.Grains;
@@ -23,6 +24,10 @@ internal sealed class ClientSurfaceCallFilter : IIncomingGrainCallFilter
     // remote call on this interface finds no implementation on the grain and fails).
     private const string TimerTick = "Orleans.Runtime.IGrainTimerInvoker";
 
+    // Whether each interface method is marked client-callable: read once per method, not per call
+    // (reflection on custom attributes was about 1% of the leader's CPU at 256 clients).
+    private static readonly ConcurrentDictionary<MethodInfo, bool> ClientCallable = new();
+
     public Task Invoke(IIncomingGrainCallContext context)
     {
         if (context.Grain is not IPaxosGoGrain) return context.Invoke();
@@ -36,7 +41,7 @@ internal sealed class ClientSurfaceCallFilter : IIncomingGrainCallFilter
         }
 
         bool fromOutside = context.SourceId is not { } source || source.IsClient();
-        if (fromOutside && method.GetCustomAttribute<ClientCallableAttribute>() is null)
+        if (fromOutside && !ClientCallable.GetOrAdd(method, static m => m.GetCustomAttribute<ClientCallableAttribute>() is not null))
         {
             Metrics.CallsRefused.Add(1, new KeyValuePair<string, object?>("reason", "internal-method"));
             throw new CallRefusedException(
