@@ -46,13 +46,14 @@ public interface IAcceptorGrain : IProtocolGrain
 public interface IProposerGrain : IProtocolGrain
 {
     /// <summary>
-    /// Queues a client command for proposal (forwarded to the leader when this node does not lead).
-    /// Only this node's entry grains call it, after verifying the client's authenticator: the
-    /// <paramref name="attestation"/> (<see cref="InternalCalls"/>) proves it; without it the call
-    /// is refused and nothing is proposed.
+    /// Queues client commands for proposal (forwarded to the leader when this node does not lead):
+    /// those this node's learner admitted in one turn, in one call. Only this node's grains call it,
+    /// after the entry grain verified each client's authenticator: the <paramref name="attestation"/>
+    /// over the whole batch (<see cref="InternalCalls"/>) proves it; without it the call is refused
+    /// and nothing is proposed.
     /// </summary>
     [AlwaysInterleave]
-    Task Submit(ClientCommand command, byte[] attestation);
+    Task Submit(ClientCommand[] commands, byte[] attestation);
 
     /// <summary>This node's learner has applied every slot below <paramref name="nextSlot"/> (attested by this node).</summary>
     [AlwaysInterleave]

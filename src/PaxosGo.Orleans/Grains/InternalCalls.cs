@@ -10,20 +10,48 @@ namespace PaxosGo.Orleans.Grains;
 /// </summary>
 internal static class InternalCalls
 {
-    /// <summary>Hands a verified command to this node's proposer.</summary>
-    public static Task SubmitToProposer(this PaxosGoNode node, IGrainFactory grains, string application, ClientCommand command) =>
-        grains.GetGrain<IProposerGrain>(GrainKeys.For(application, node.Identity.Name))
-            .Submit(command, node.Attestation.Attest(InternalCall.Submit, application, command.ClientId, command.RequestId, command.Payload));
+    /// <summary>The most commands one <see cref="SubmitToProposer"/> call carries.</summary>
+    public const int MaxSubmitBatch = 256;
 
-    /// <summary>Refuses a command that this node's entry grain did not hand over.</summary>
-    public static void CheckSubmit(this PaxosGoNode node, string application, ClientCommand? command, byte[] attestation)
+    /// <summary>Hands verified commands to this node's proposer, in one call with one attestation.</summary>
+    public static Task SubmitToProposer(this PaxosGoNode node, IGrainFactory grains, string application, ClientCommand[] commands) =>
+        grains.GetGrain<IProposerGrain>(GrainKeys.For(application, node.Identity.Name))
+            .Submit(commands, node.AttestSubmit(application, commands));
+
+    /// <summary>This node's attestation of a <see cref="IProposerGrain.Submit"/> of <paramref name="commands"/>: one HMAC over all of them, in order.</summary>
+    public static byte[] AttestSubmit(this PaxosGoNode node, string application, IReadOnlyList<ClientCommand> commands) =>
+        node.Attestation.Attest(InternalCall.Submit, application, "", (ulong)commands.Count, SubmitBody(commands));
+
+    /// <summary>Refuses commands that this node's grains did not hand over (or a batch that is empty, too large or has a missing field).</summary>
+    public static void CheckSubmit(this PaxosGoNode node, string application, ClientCommand[]? commands, byte[] attestation)
     {
-        if (command?.ClientId is null || command.Payload is null)
+        if (commands is null || commands.Length == 0 || commands.Length > MaxSubmitBatch || commands.Any(c => c?.ClientId is null || c.Payload is null))
         {
-            throw new ProtocolMessageRejectedException(RejectionCodes.Malformed, "The command is missing a field.");
+            throw new ProtocolMessageRejectedException(RejectionCodes.Malformed, $"A Submit carries 1 to {MaxSubmitBatch} commands, each with every field.");
         }
 
-        node.Attestation.Require(attestation, InternalCall.Submit, application, command.ClientId, command.RequestId, command.Payload);
+        node.Attestation.Require(attestation, InternalCall.Submit, application, "", (ulong)commands.Length, SubmitBody(commands));
+    }
+
+    /// <summary>The commands as the attestation covers them: for each, its client id (length-prefixed UTF-8), request id and payload (length-prefixed).</summary>
+    private static byte[] SubmitBody(IReadOnlyList<ClientCommand> commands)
+    {
+        int size = 0;
+        foreach (var c in commands) size += 4 + System.Text.Encoding.UTF8.GetByteCount(c.ClientId) + 8 + 4 + c.Payload.Length;
+        var body = new byte[size];
+        var span = body.AsSpan();
+        foreach (var c in commands)
+        {
+            int id = System.Text.Encoding.UTF8.GetBytes(c.ClientId, span[4..]);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span, id);
+            span = span[(4 + id)..];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(span, c.RequestId);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span[8..], c.Payload.Length);
+            c.Payload.CopyTo(span[12..]);
+            span = span[(12 + c.Payload.Length)..];
+        }
+
+        return body;
     }
 
     /// <summary>Tells this node's proposer how far its learner has applied.</summary>

@@ -50,6 +50,8 @@ public sealed class LearnerGrain(
     private Learner? _learner;
     private Task<LearnerStatusReport>? _barrier; // the read barrier in flight
     private TaskCompletionSource<LearnerStatusReport>? _nextBarrier; // reads that arrived while it was in flight
+    private List<(ClientCommand Command, Task<CommandReply> Waiting)> _toPropose = new(); // admitted, not yet handed to the proposer
+    private bool _proposeScheduled;
 
     /// <inheritdoc />
     protected override Role Role => Role.Learner;
@@ -95,8 +97,54 @@ public sealed class LearnerGrain(
 
         CommandGate.CheckFresh(command.RequestId, replica.LastRequestId(clientId));
         var result = Wait(clientId, command.RequestId);
-        await Node.SubmitToProposer(GrainFactory, Application, command);
+        if (!result.IsCompleted) Propose(command, result); // an answer already cached needs no proposal
         return await result;
+    }
+
+    /// <summary>
+    /// Queues an admitted command for this node's proposer. The commands admitted while this
+    /// activation works through its queued calls go together, in one attested call (a grain call and
+    /// two HMACs per batch, not per command).
+    /// </summary>
+    private void Propose(ClientCommand command, Task<CommandReply> waiting)
+    {
+        _toPropose.Add((command, waiting));
+        if (_proposeScheduled) return;
+        _proposeScheduled = true;
+        _ = ProposeQueuedAsync();
+    }
+
+    private async Task ProposeQueuedAsync()
+    {
+        await Task.Yield(); // after the calls already queued on this activation, which may add theirs
+        _proposeScheduled = false;
+        var queued = _toPropose;
+        _toPropose = new();
+        for (int at = 0; at < queued.Count; at += InternalCalls.MaxSubmitBatch)
+        {
+            var part = queued.GetRange(at, Math.Min(InternalCalls.MaxSubmitBatch, queued.Count - at));
+            try
+            {
+                await Node.SubmitToProposer(GrainFactory, Application, part.Select(p => p.Command).ToArray());
+            }
+            catch (Exception e)
+            {
+                // Not proposed (the proposer is full, or deactivating): each of these waits ends with
+                // the reason, and its client retries with the same request id.
+                foreach (var (command, waiting) in part) EndWait((command.ClientId, command.RequestId), waiting, e);
+            }
+        }
+    }
+
+    /// <summary>Ends one wait (not others for the same request, which may be proposed) with <paramref name="error"/>.</summary>
+    private void EndWait((string, ulong) key, Task<CommandReply> waiting, Exception error)
+    {
+        if (!_waiters.TryGetValue(key, out var list)) return;
+        var waiter = list.Find(w => w.Task == waiting);
+        if (waiter is null) return;
+        list.Remove(waiter);
+        if (list.Count == 0) _waiters.Remove(key);
+        waiter.TrySetException(error);
     }
 
     private Task<CommandReply> Wait(string clientId, ulong requestId)
@@ -167,7 +215,7 @@ public sealed class LearnerGrain(
         {
             ulong id = (ulong)Random.Shared.NextInt64(1, long.MaxValue);
             var barrier = Wait(Replica.BarrierClientId, id);
-            await Node.SubmitToProposer(GrainFactory, Application, new ClientCommand(Replica.BarrierClientId, id, Array.Empty<byte>()));
+            await Node.SubmitToProposer(GrainFactory, Application, [new ClientCommand(Replica.BarrierClientId, id, Array.Empty<byte>())]);
             await barrier;
             // Applied through the barrier's slot: the replica now reflects every command acknowledged
             // before the read started (and maybe some after, which a linearizable read allows).

@@ -42,16 +42,20 @@ public sealed class ProposerGrain(
     }
 
     /// <inheritdoc />
-    public Task Submit(ClientCommand command, byte[] attestation)
+    public Task Submit(ClientCommand[] commands, byte[] attestation)
     {
-        Guard(() => Node.CheckSubmit(Application, command, attestation));
+        Guard(() => Node.CheckSubmit(Application, commands, attestation));
         if (!_proposer!.CanAccept)
         {
             throw new InvalidOperationException(
                 $"Node '{Node.Identity.Name}' has {_proposer.PendingCount} commands of '{Application}' waiting; retry later.");
         }
 
-        Enqueue(new Command(command.ClientId, command.RequestId, command.Payload));
+        foreach (var command in commands)
+        {
+            Enqueue(new Command(command.ClientId, command.RequestId, command.Payload));
+        }
+
         return Task.CompletedTask;
     }
 

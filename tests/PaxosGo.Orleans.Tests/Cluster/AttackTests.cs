@@ -42,14 +42,14 @@ public sealed class AttackTests(AzuriteFixture azurite)
         var genuine = node.Signer.Seal(App, node.Identity.Mesh.IndexOf("node-b"), Role.Acceptor,
             WireCodec.EncodeMessage(new Prepare(node.Self, new Ballot(1_000_000, node.Self), 0)));
         var command = new ClientCommand(client.ClientId, 2, [1]);
-        byte[] attestation = node.Attestation.Attest(InternalCall.Submit, App, command.ClientId, command.RequestId, command.Payload);
+        byte[] attestation = node.AttestSubmit(App, [command]);
 
         foreach (string n in Nodes)
         {
             var calls = new (string What, Func<Task> Call)[]
             {
                 // Even with a valid attestation and a genuinely signed envelope: a client never reaches these methods.
-                ("Submit", () => cluster.Proposer(n).Submit(command, attestation)),
+                ("Submit", () => cluster.Proposer(n).Submit([command], attestation)),
                 ("NoteLearned", () => cluster.Proposer(n).NoteLearned(1_000_000, RandomNumberGenerator.GetBytes(32))),
                 ("NoteVoted", () => cluster.Proposer(n).NoteVoted(1_000_000, RandomNumberGenerator.GetBytes(32))),
                 ("Admit", () => cluster.Learner(n).Admit(command, attestation)),
@@ -69,6 +69,19 @@ public sealed class AttackTests(AzuriteFixture azurite)
         }
 
         Assert.Equal(9 * Nodes.Length, await meter.WaitForAsync("paxosgo.calls.refused", "internal-method", 9 * Nodes.Length, Patience));
+
+        // One attestation covers one batch of commands exactly: a command added, dropped, reordered
+        // or changed, or an empty batch, is refused.
+        var first = new ClientCommand(client.ClientId, 50, [1]);
+        var second = new ClientCommand(client.ClientId, 51, [2]);
+        byte[] both = node.AttestSubmit(App, [first, second]);
+        node.CheckSubmit(App, [first, second], both);
+        foreach (ClientCommand[] altered in new ClientCommand[][] { [first], [second, first], [first, second, second], [first, second with { Payload = [3] }], [first, second with { RequestId = 52 }] })
+        {
+            Assert.Equal(RejectionCodes.Unauthenticated, Assert.Throws<ProtocolMessageRejectedException>(() => node.CheckSubmit(App, altered, both)).Code);
+        }
+
+        Assert.Equal(RejectionCodes.Malformed, Assert.Throws<ProtocolMessageRejectedException>(() => node.CheckSubmit(App, [], node.AttestSubmit(App, []))).Code);
 
         var after = await cluster.WaitForConvergenceAsync(Nodes, 1, Patience);
         Assert.All(after, r => Assert.Equal((before[0].State, before[0].NextSlot, before[0].Digest), (r.State, r.NextSlot, r.Digest)));
@@ -127,15 +140,15 @@ public sealed class AttackTests(AzuriteFixture azurite)
             var key = GrainKeys.For(App, n);
             var proposer = grains.GetGrain<IProposerGrain>(key);
             var learner = grains.GetGrain<ILearnerGrain>(key);
-            Fire(proposer.Submit(command, RandomNumberGenerator.GetBytes(32)));
-            Fire(proposer.Submit(command, []));
+            Fire(proposer.Submit([command], RandomNumberGenerator.GetBytes(32)));
+            Fire(proposer.Submit([command], []));
             Fire(proposer.NoteLearned(1_000_000, RandomNumberGenerator.GetBytes(32)));
             Fire(proposer.NoteVoted(1_000_000, RandomNumberGenerator.GetBytes(32)));
             Fire(learner.Admit(command, RandomNumberGenerator.GetBytes(32)));
             Fire(learner.LookupClient(client.ClientId, RandomNumberGenerator.GetBytes(32)));
             // Another node's attestation of the very same call: each node's key is its own.
             string other = Nodes.First(o => o != n);
-            Fire(proposer.Submit(command, cluster.NodeServices(other).Attestation.Attest(InternalCall.Submit, App, command.ClientId, command.RequestId, command.Payload)));
+            Fire(proposer.Submit([command], cluster.NodeServices(other).AttestSubmit(App, [command])));
             Fire(grains.GetGrain<IProposerGrain>(key).AsReference<IGrainManagementExtension>().DeactivateOnIdle().AsTask());
         }
 
@@ -200,7 +213,7 @@ public sealed class AttackTests(AzuriteFixture azurite)
         var after = before;
         foreach (var command in forged)
         {
-            Fire(proposer.Submit(command, insider.Attestation.Attest(InternalCall.Submit, App, command.ClientId, command.RequestId, command.Payload)));
+            Fire(proposer.Submit([command], insider.AttestSubmit(App, [command])));
             // Chosen and applied everywhere (the log moved), refused by every replica (state did not).
             after = await cluster.WaitForConvergenceAsync(Nodes, after[0].NextSlot + 1, Patience);
             Assert.All(after, r => Assert.Equal(before[0].State, r.State));
@@ -213,7 +226,7 @@ public sealed class AttackTests(AzuriteFixture azurite)
 
         // The same path with the administrator's signature executes: only the signature made the difference.
         var signed = new ClientCommand(Replica.AdminClientId, id + 4, AdministrativeCommand.Wrap(body, cluster.Admin.Sign(App, id + 4, body).Signature));
-        Fire(proposer.Submit(signed, insider.Attestation.Attest(InternalCall.Submit, App, signed.ClientId, signed.RequestId, signed.Payload)));
+        Fire(proposer.Submit([signed], insider.AttestSubmit(App, [signed])));
         await WaitForStateAsync(cluster, before[0].State + 1);
         Assert.Equal(before[0].State + 2, (await cluster.SubmitAsync(new CommandSigner(stranger), 1, [1], Patience)).State);
     }
