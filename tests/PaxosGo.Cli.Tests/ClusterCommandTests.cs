@@ -242,7 +242,7 @@ public sealed partial class ClusterCommandTests : IClassFixture<LocalCluster>
             "submit", "--app", App, "--mesh", _cluster.MeshFile, "--key", key, "--request", request.ToString(CultureInfo.InvariantCulture), "--add", add.ToString(CultureInfo.InvariantCulture));
 
         AssertSucceededWithOneLine(submit);
-        var reply = ReplyLine().Match(submit.StdoutLines[0]);
+        var reply = CliOutput.ReplyLine().Match(submit.StdoutLines[0]);
         Assert.True(reply.Success, submit.ToString());
         return (
             ulong.Parse(reply.Groups["state"].Value, CultureInfo.InvariantCulture),
@@ -261,7 +261,7 @@ public sealed partial class ClusterCommandTests : IClassFixture<LocalCluster>
         var states = new Dictionary<string, ulong>(StringComparer.Ordinal);
         foreach (var line in result.StdoutLines)
         {
-            var match = StateLine().Match(line);
+            var match = CliOutput.StateLine().Match(line);
             Assert.True(match.Success, $"unexpected line '{line}':{Environment.NewLine}{result}");
             states.Add(match.Groups["node"].Value, ulong.Parse(match.Groups["state"].Value, CultureInfo.InvariantCulture));
         }
@@ -334,12 +334,6 @@ public sealed partial class ClusterCommandTests : IClassFixture<LocalCluster>
 
     [GeneratedRegex(@"^registered (?<client>[0-9a-f]{64}) for (?<app>\S+) \(state=(?<state>\d+)\)$")]
     private static partial Regex RegisteredLine();
-
-    [GeneratedRegex(@"^state=(?<state>\d+) node=(?<node>\S+) total=(?<total>\d+)$")]
-    private static partial Regex ReplyLine();
-
-    [GeneratedRegex(@"^(?<node>\S+)\s+state=(?<state>\d+)\s+next-slot=\d+\s+digest=[0-9a-f]+$")]
-    private static partial Regex StateLine();
 
     [GeneratedRegex(@"^node\s+up\s+state\s+next-slot\s+digest\s+standing\s+leader$")]
     private static partial Regex HeaderLine();

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using PaxosGo.Cli.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -11,7 +10,7 @@ namespace PaxosGo.Cli.Tests;
 /// member until its failure detector declares it dead) must not stop the other two from committing.
 /// Three real <c>paxosgo-silo</c> processes on Azurite, a cluster of this class's own.
 /// </summary>
-public sealed partial class FrozenNodeTests(LocalCluster cluster, ITestOutputHelper output) : IClassFixture<LocalCluster>
+public sealed class FrozenNodeTests(LocalCluster cluster, ITestOutputHelper output) : IClassFixture<LocalCluster>
 {
     private const string App = LocalCluster.App;
     private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(60);
@@ -49,7 +48,7 @@ public sealed partial class FrozenNodeTests(LocalCluster cluster, ITestOutputHel
         while (true)
         {
             var state = await CliAsync([.. cluster.ConnectionArguments, "state", "--app", App, "--mesh", cluster.MeshFile]);
-            var states = state.StdoutLines.Select(l => StateLine().Match(l)).Where(m => m.Success)
+            var states = state.StdoutLines.Select(l => CliOutput.StateLine().Match(l)).Where(m => m.Success)
                 .ToDictionary(m => m.Groups["node"].Value, m => ulong.Parse(m.Groups["state"].Value, CultureInfo.InvariantCulture));
             bool victimGone = await cluster.MembershipStatusAsync(victim) == "Dead";
             var expected = victimGone ? cluster.Nodes.Where(n => n != victim) : cluster.Nodes;
@@ -65,7 +64,7 @@ public sealed partial class FrozenNodeTests(LocalCluster cluster, ITestOutputHel
             [.. cluster.ConnectionArguments, "submit", "--app", App, "--mesh", cluster.MeshFile, "--key", cluster.ClientKey,
             "--request", request.ToString(CultureInfo.InvariantCulture), "--add", "1"]);
         Assert.True(submit.ExitCode == 0, submit.ToString());
-        var reply = ReplyLine().Match(submit.StdoutLines[0]);
+        var reply = CliOutput.ReplyLine().Match(submit.StdoutLines[0]);
         Assert.True(reply.Success, submit.ToString());
         return (ulong.Parse(reply.Groups["state"].Value, CultureInfo.InvariantCulture), reply.Groups["node"].Value);
     }
@@ -76,10 +75,4 @@ public sealed partial class FrozenNodeTests(LocalCluster cluster, ITestOutputHel
         output.WriteLine(result.ToString());
         return result;
     }
-
-    [GeneratedRegex(@"^state=(?<state>\d+) node=(?<node>\S+) total=(?<total>\d+)$")]
-    private static partial Regex ReplyLine();
-
-    [GeneratedRegex(@"^(?<node>\S+)\s+state=(?<state>\d+)\s+next-slot=\d+\s+digest=[0-9a-f]+$")]
-    private static partial Regex StateLine();
 }
