@@ -36,18 +36,11 @@ public sealed class Acceptor
     /// <param name="durable">What the host last saved (or <see cref="AcceptorState.Initial"/>).</param>
     /// <param name="learners">Learners to notify of every vote; empty to report votes to the proposer only.</param>
     public Acceptor(NodeId id, AcceptorState durable, IReadOnlyList<NodeId>? learners = null)
-        : this(id, durable, learners, PlantedBugs.None)
-    {
-    }
-
-    internal Acceptor(NodeId id, AcceptorState durable, IReadOnlyList<NodeId>? learners, PlantedBugs bugs)
     {
         ArgumentNullException.ThrowIfNull(durable);
         Id = id;
         _learners = learners ?? Array.Empty<NodeId>();
-        // Planted bug: coming back with no promise lets this acceptor vote in a ballot lower
-        // than one it promised before the crash, so a value the promise's proposer chose can be overwritten.
-        State = bugs.AcceptorForgetsPromiseOnRestart ? durable with { Promised = Ballot.Zero } : durable;
+        State = durable;
     }
 
     /// <summary>This node.</summary>

@@ -73,11 +73,9 @@ public sealed class Learner
     private readonly NodeId[] _peers;
     private readonly int _majority;
     private readonly LearnerOptions _options;
-    private readonly PlantedBugs _bugs;
     private readonly SortedDictionary<ulong, Value> _ahead = new();
     private readonly Dictionary<ulong, Dictionary<Ballot, Tally>> _votes = new();
     private readonly List<LogEntry> _log = new();   // contiguous applied entries ending at NextSlot - 1
-    private readonly HashSet<ulong> _appliedAhead = new(); // planted bug only
     private ulong _knownChosenBelow;
     private NodeId? _leader; // the leader whose heartbeats we last heard: it gets our progress
     private long _now;
@@ -89,17 +87,11 @@ public sealed class Learner
     /// entries after it, which are replayed without producing client answers.
     /// </summary>
     public Learner(NodeId id, IReadOnlyList<NodeId> nodes, IStateMachine machine, Snapshot? snapshot, IEnumerable<LogEntry> log, LearnerOptions? options = null)
-        : this(id, nodes, machine, snapshot, log, options, PlantedBugs.None)
-    {
-    }
-
-    internal Learner(NodeId id, IReadOnlyList<NodeId> nodes, IStateMachine machine, Snapshot? snapshot, IEnumerable<LogEntry> log, LearnerOptions? options, PlantedBugs bugs)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         ArgumentNullException.ThrowIfNull(log);
         _options = options ?? new LearnerOptions();
         _options.Validate();
-        _bugs = bugs;
         Id = id;
         _peers = nodes.Where(n => n != id).ToArray();
         _majority = nodes.Count / 2 + 1;
@@ -289,18 +281,6 @@ public sealed class Learner
         if (slot - NextSlot >= _options.MaxBufferedAhead) return;
         _knownChosenBelow = Math.Max(_knownChosenBelow, slot + 1);
         _votes.Remove(slot);
-        if (_bugs.LearnerDeliversOutOfOrder)
-        {
-            // Planted bug: apply whatever arrives, gaps or not.
-            if (slot == NextSlot || _appliedAhead.Add(slot))
-            {
-                ApplyValue(new LogEntry(slot, value), fx);
-                while (_appliedAhead.Remove(NextSlot)) NextSlot++;
-            }
-
-            return;
-        }
-
         if (slot != NextSlot)
         {
             _ahead.TryAdd(slot, value);
@@ -367,14 +347,13 @@ public sealed class Learner
         NextSlot = snapshot.NextSlot;
         LastSnapshot = snapshot;
         _log.Clear();
-        _appliedAhead.RemoveWhere(s => s < NextSlot);
         foreach (var s in _ahead.Keys.Where(s => s < NextSlot).ToList()) _ahead.Remove(s);
         foreach (var s in _votes.Keys.Where(s => s < NextSlot).ToList()) _votes.Remove(s);
         fx.SaveSnapshot = snapshot;
         fx.Installed = snapshot;
         fx.Append.Clear();
         ReportDurable(fx);
-        if (!_bugs.LearnerDeliversOutOfOrder) DrainAhead(fx);
+        DrainAhead(fx);
     }
 
     private sealed class Tally(Value value)

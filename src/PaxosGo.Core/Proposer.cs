@@ -92,7 +92,6 @@ public sealed class Proposer
     private readonly NodeId[] _nodes;
     private readonly int _majority;
     private readonly ProposerOptions _options;
-    private readonly PlantedBugs _bugs;
     private readonly Random _random;
 
     private readonly LinkedList<Command> _pending = new();
@@ -129,11 +128,6 @@ public sealed class Proposer
     /// <param name="random">The only source of randomness (election jitter); seed it for reproducible runs.</param>
     /// <param name="options">Settings.</param>
     public Proposer(NodeId id, IReadOnlyList<NodeId> nodes, ProposerState durable, Random random, ProposerOptions? options = null)
-        : this(id, nodes, durable, random, options, PlantedBugs.None)
-    {
-    }
-
-    internal Proposer(NodeId id, IReadOnlyList<NodeId> nodes, ProposerState durable, Random random, ProposerOptions? options, PlantedBugs bugs)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         ArgumentNullException.ThrowIfNull(durable);
@@ -146,7 +140,6 @@ public sealed class Proposer
         _majority = _nodes.Length / 2 + 1;
         State = durable;
         _random = random;
-        _bugs = bugs;
         _electionDeadline = 0;
     }
 
@@ -449,32 +442,29 @@ public sealed class Proposer
         _chosenBelow = Math.Max(_chosenBelow, start);
         _nextSlot = Math.Max(start, _chosenBelow);
 
-        if (!_bugs.ProposerSkipsRecovery)
+        // Recovery: in each open slot, the value voted in the highest ballot may have been chosen,
+        // so it is the only safe value to propose; a slot nobody in the quorum voted for cannot
+        // have been chosen, so a no-op fills it.
+        var best = new SortedDictionary<ulong, AcceptedEntry>();
+        foreach (var promise in _promises.Values)
         {
-            // Recovery: in each open slot, the value voted in the highest ballot may have been chosen,
-            // so it is the only safe value to propose; a slot nobody in the quorum voted for cannot
-            // have been chosen, so a no-op fills it.
-            var best = new SortedDictionary<ulong, AcceptedEntry>();
-            foreach (var promise in _promises.Values)
+            foreach (var entry in promise.Accepted)
             {
-                foreach (var entry in promise.Accepted)
-                {
-                    if (entry.Slot < _nextSlot) continue;
-                    if (!best.TryGetValue(entry.Slot, out var known) || entry.Ballot > known.Ballot) best[entry.Slot] = entry;
-                }
+                if (entry.Slot < _nextSlot) continue;
+                if (!best.TryGetValue(entry.Slot, out var known) || entry.Ballot > known.Ballot) best[entry.Slot] = entry;
+            }
+        }
+
+        if (best.Count > 0)
+        {
+            ulong last = best.Keys.Last();
+            for (ulong slot = _nextSlot; slot <= last; slot++)
+            {
+                var value = best.TryGetValue(slot, out var entry) ? entry.Value : Value.NoOp;
+                ProposeAt(slot, value, fx);
             }
 
-            if (best.Count > 0)
-            {
-                ulong last = best.Keys.Last();
-                for (ulong slot = _nextSlot; slot <= last; slot++)
-                {
-                    var value = best.TryGetValue(slot, out var entry) ? entry.Value : Value.NoOp;
-                    ProposeAt(slot, value, fx);
-                }
-
-                _nextSlot = last + 1;
-            }
+            _nextSlot = last + 1;
         }
 
         SendHeartbeat(fx);

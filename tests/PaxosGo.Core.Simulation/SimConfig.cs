@@ -61,6 +61,12 @@ public sealed record SimConfig
     /// <summary>The node's journal is checkpointed (and its log starts over) after this many batches.</summary>
     public int CheckpointEvery { get; init; } = 16;
 
+    /// <summary>
+    /// Messages due at the same time for one role of one node are stepped together (one host step,
+    /// one journal write), as a grain's pump drains its inbox; otherwise one step per message.
+    /// </summary>
+    public bool StepTogether { get; init; }
+
     /// <summary>The simulated host skips authentication: it handles forged and redirected messages (to show the checks catch it).</summary>
     internal bool HostAcceptsForgedMessages { get; init; }
 
@@ -128,7 +134,8 @@ public sealed record SimConfig
             AdversaryRate = r.Next(4) == 0 ? 0 : r.NextDouble() * 0.05,
             TornAppendRate = harsh ? r.NextDouble() * 0.05 : r.NextDouble() * 0.005,
             CheckpointEvery = r.Next(1, 40),
-            ThriftyAccepts = r.Next(2) == 0, // drawn last: earlier fields keep their values per seed
+            ThriftyAccepts = r.Next(2) == 0,
+            StepTogether = r.Next(2) == 0, // drawn last: earlier fields keep their values per seed
         };
     }
 }

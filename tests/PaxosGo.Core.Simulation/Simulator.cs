@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using PaxosGo.Core.Hosting;
 using PaxosGo.Core.Journal;
 using PaxosGo.Core.Journal.Records;
 
@@ -16,7 +17,9 @@ public sealed record SimResult(ulong Seed, string? Violation, long EndTime, long
 
 /// <summary>
 /// A deterministic simulation of a whole cluster: every node runs the core's acceptor, proposer and
-/// learner behind a host that persists each step before sending its messages; a network that drops,
+/// learner behind the core's host contract (<see cref="AcceptorHost"/>, <see cref="ProposerHost"/>,
+/// <see cref="LearnerHost"/>: step, carry out the Ready, advance), the one the grains follow, with
+/// messages that arrive together stepped together when the schedule says so; a network that drops,
 /// duplicates, delays and reorders; crashes that keep only what was persisted; partitions; clients
 /// that retry; an administrator that registers every client (replicas execute only registered
 /// clients' commands, and only administrator-signed registrations, with a real Ed25519 key); and an
@@ -103,18 +106,14 @@ public sealed class Simulator
             for (_now = 0; _now <= end && _violation is null; _now++)
             {
                 if (_now == _c.FaultUntil) StopFaults();
-                while (_violation is null && _queue.TryPeek(out _, out var at) && at.Time <= _now)
-                {
-                    _events++;
-                    Process(_queue.Dequeue());
-                }
+                ProcessDue();
 
                 if (_faults) InjectFaults();
                 foreach (var node in _nodes)
                 {
                     if (!node.Up || _violation is not null) continue;
-                    ApplyProposer(node, node.Proposer!.Tick(_now));
-                    if (node.Up) ApplyLearner(node, node.Learner!.Tick(_now)); // (a journal append may have crashed it)
+                    StepProposer(node, new Tick(_now));
+                    if (node.Up) StepLearner(node, [new Tick(_now)]); // (a journal append may have crashed it)
                 }
 
                 StepClient(_admin);
@@ -156,52 +155,142 @@ public sealed class Simulator
         }
 
         node.Journal = journal;
-        node.Acceptor = new Acceptor(node.Id, journal.Acceptor(Application), learners, _c.Bugs);
-        node.Proposer = new Proposer(node.Id, _ids, journal.Proposer(Application), new Random(_r.Next()), _c.Proposer with { ThriftyAccepts = _c.ThriftyAccepts }, _c.Bugs);
+        var durable = journal.Acceptor(Application);
+        // Planted bug: coming back with no promise lets this acceptor vote in a ballot lower than one
+        // it promised before the crash, so a value the promise's proposer chose can be overwritten.
+        var restarted = _c.Bugs.AcceptorForgetsPromiseOnRestart ? durable with { Promised = Ballot.Zero } : durable;
+        node.AcceptorHost = new AcceptorHost(Application, new Acceptor(node.Id, restarted, learners), durable);
+        node.ProposerHost = new ProposerHost(Application, new Proposer(node.Id, _ids, journal.Proposer(Application), new Random(_r.Next()), _c.Proposer with { ThriftyAccepts = _c.ThriftyAccepts }));
         var administrator = _c.ReplicasTrustAdministrativeCommands ? new Administrator(Application, new AnySignature()) : _adminKey.For(Application);
         var learnerOptions = _c.Learner with { RequireRegistration = true, Administrator = administrator };
         // Learners save snapshots only: a restarted learner starts from its last one and learns the
         // rest again (from peers, or from the acceptors, which keep votes no majority of snapshots covers).
-        node.Learner = new Learner(node.Id, _ids, new CounterStateMachine(), node.Snapshot, Array.Empty<LogEntry>(), learnerOptions, _c.Bugs);
+        node.LearnerHost = new LearnerHost(Application, new Learner(node.Id, _ids, new CounterStateMachine(), node.Snapshot, Array.Empty<LogEntry>(), learnerOptions));
         node.Up = true;
-        if (node.Learner.NextSlot != (node.Snapshot?.NextSlot ?? 0) && !_c.Bugs.LearnerDeliversOutOfOrder)
+        var learner = node.LearnerHost.Learner;
+        if (learner.NextSlot != (node.Snapshot?.NextSlot ?? 0) && !_c.Bugs.LearnerDeliversOutOfOrder)
         {
-            Violate($"{node.Id} restarted at slot {node.Learner.NextSlot} but its saved snapshot covers {node.Snapshot?.NextSlot ?? 0}");
+            Violate($"{node.Id} restarted at slot {learner.NextSlot} but its saved snapshot covers {node.Snapshot?.NextSlot ?? 0}");
         }
 
-        node.AppliedCount = node.Learner.NextSlot;
-        Log($"{node.Id} starts: promised {node.Acceptor.State.Promised}, next slot {node.Learner.NextSlot}");
-        ApplyProposer(node, node.Proposer.NoteLearned(node.Learner.NextSlot));
-        if (node.Up) ApplyProposer(node, node.Proposer.NoteVoted(node.Acceptor.State.VotedBelow));
+        node.AppliedCount = learner.NextSlot;
+        Log($"{node.Id} starts: promised {node.AcceptorHost.Acceptor.State.Promised}, next slot {learner.NextSlot}");
+        StepProposer(node, new Learned(learner.NextSlot));
+        if (node.Up && node.AcceptorHost.InitialVotedBelow() is { } voted) StepProposer(node, new Voted(voted));
     }
 
     private void Crash(SimNode node)
     {
         node.Up = false;
-        node.Acceptor = null;
-        node.Proposer = null;
-        node.Learner = null;
+        node.AcceptorHost = null;
+        node.ProposerHost = null;
+        node.LearnerHost = null;
         node.PendingReplies.Clear();
         Log($"{node.Id} crashes");
     }
+
+    /// <summary>
+    /// Processes every event due now, in order; with <see cref="SimConfig.StepTogether"/>, the
+    /// messages due now for one role of one node are stepped together, where the first of them falls
+    /// (as a grain's pump drains its inbox).
+    /// </summary>
+    private void ProcessDue()
+    {
+        // Events that processing adds for now (local messages) form the next round.
+        while (_violation is null && _queue.TryPeek(out _, out var at) && at.Time <= _now) ProcessRound();
+    }
+
+    private void ProcessRound()
+    {
+        var due = new List<SimEvent>();
+        while (_queue.TryPeek(out _, out var at) && at.Time <= _now) due.Add(_queue.Dequeue());
+        if (!_c.StepTogether)
+        {
+            foreach (var e in due)
+            {
+                if (_violation is not null) return;
+                _events++;
+                Process(e);
+            }
+
+            return;
+        }
+
+        var groups = new Dictionary<(int, Role), List<Delivery>>();
+        var ordered = new List<SimEvent>(due.Count);
+        foreach (var e in due)
+        {
+            if (e is not Delivery d)
+            {
+                ordered.Add(e);
+                continue;
+            }
+
+            var key = (d.Envelope.To.Value, d.Envelope.Role);
+            if (groups.TryGetValue(key, out var group))
+            {
+                group.Add(d);
+                continue;
+            }
+
+            groups[key] = group = [d];
+            ordered.Add(new DeliveryGroup(group));
+        }
+
+        foreach (var e in ordered)
+        {
+            if (_violation is not null) return;
+            _events++;
+            Process(e);
+        }
+    }
+
+    /// <summary>Delivers messages for one role of one node; what fails authentication is refused, the rest stepped together.</summary>
+    private void Deliver(IReadOnlyList<Delivery> deliveries)
+    {
+        var envelope = deliveries[0].Envelope;
+        var to = _nodes[envelope.To.Value];
+        var messages = new List<Message>(deliveries.Count);
+        foreach (var d in deliveries)
+        {
+            if (!to.Up || Cut(d.Envelope.Message.From.Value, to.Id.Value)) continue;
+            if (!Authentic(d))
+            {
+                // As EnvelopeVerifier: not sealed by the node it names, or sealed for another recipient.
+                _refused++;
+                Log($"{to.Id}.{d.Envelope.Role} refuses an unauthenticated {Describe(d.Envelope.Message)}");
+                continue;
+            }
+
+            Log($"{to.Id}.{d.Envelope.Role} <- {Describe(d.Envelope.Message)}");
+            messages.Add(d.Envelope.Message);
+        }
+
+        if (messages.Count == 0 || !to.Up) return;
+        if (!Handles(envelope.Role, messages))
+        {
+            Violate($"{to.Id}.{envelope.Role} got a message it has no handler for: {string.Join(", ", messages.Select(m => m.GetType().Name))}");
+            return;
+        }
+
+        Deliver(to, envelope.Role, messages);
+    }
+
+    /// <summary>Whether every message is one the role handles (the simulated network never misroutes).</summary>
+    private static bool Handles(Role role, List<Message> messages) => messages.All(m => (role, m) switch
+    {
+        (Role.Acceptor, Prepare or Accept) => true,
+        (Role.Proposer, Promise or Accepted or Nack or Heartbeat or LearnerStatus or Submit) => true,
+        (Role.Learner, Chosen or Accepted or Heartbeat or CatchUpRequest or CatchUpReply) => true,
+        _ => false,
+    });
 
     private void Process(SimEvent e)
     {
         switch (e)
         {
             case Delivery d:
-                var to = _nodes[d.Envelope.To.Value];
-                if (!to.Up || Cut(d.Envelope.Message.From.Value, to.Id.Value)) return;
-                if (!Authentic(d))
-                {
-                    // As EnvelopeVerifier: not sealed by the node it names, or sealed for another recipient.
-                    _refused++;
-                    Log($"{to.Id}.{d.Envelope.Role} refuses an unauthenticated {Describe(d.Envelope.Message)}");
-                    return;
-                }
-
-                Log($"{to.Id}.{d.Envelope.Role} <- {Describe(d.Envelope.Message)}");
-                Deliver(to, d.Envelope);
+                Deliver([d]);
                 break;
             case ClientRequest cr:
                 var node = _nodes[cr.Node];
@@ -224,7 +313,10 @@ public sealed class Simulator
                 }
 
                 Log($"{at.Id}.Proposer <- adversary submits {ls.Command}");
-                if (at.Proposer!.CanAccept) ApplyProposer(at, at.Proposer.Submit(ls.Command));
+                if (at.Proposer!.CanAccept) StepProposer(at, new Proposals([ls.Command]));
+                break;
+            case DeliveryGroup g:
+                Deliver(g.Deliveries);
                 break;
             case ClientReply reply:
                 OnReply(ClientAt(reply.Client), reply.RequestId, reply.Result);
@@ -235,58 +327,61 @@ public sealed class Simulator
         }
     }
 
-    private void Deliver(SimNode node, Envelope envelope)
+    /// <summary>Steps one role of a node with messages that arrived together (all for that role).</summary>
+    private void Deliver(SimNode node, Role role, List<Message> messages)
     {
-        switch (envelope.Role, envelope.Message)
+        switch (role)
         {
-            case (Role.Acceptor, Prepare m):
-                var promised = node.Acceptor!.Handle(m);
-                ApplyAcceptor(node, promised);
-                if (_faults && promised.Persist is not null && _r.NextDouble() < _c.CrashAfterPromiseRate)
+            case Role.Acceptor:
+                var promised = StepAcceptor(node, messages);
+                if (_faults && promised is { Acceptor: not null } && messages.Any(m => m is Prepare) && _r.NextDouble() < _c.CrashAfterPromiseRate)
                 {
                     Crash(node);
                     Enqueue(_now + _r.Next(1, _c.MaxDowntime + 1), new Restart(node.Id.Value));
                 }
 
                 break;
-            case (Role.Acceptor, Accept m): ApplyAcceptor(node, node.Acceptor!.Handle(m)); break;
-            case (Role.Proposer, Promise m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
-            case (Role.Proposer, Accepted m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
-            case (Role.Proposer, Nack m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
-            case (Role.Proposer, Heartbeat m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
-            case (Role.Proposer, LearnerStatus m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
-            case (Role.Proposer, Submit m): ApplyProposer(node, node.Proposer!.Handle(m)); break;
-            case (Role.Learner, Chosen m): ApplyLearner(node, node.Learner!.Handle(m)); break;
-            case (Role.Learner, Accepted m): ApplyLearner(node, node.Learner!.Handle(m)); break;
-            case (Role.Learner, Heartbeat m): ApplyLearner(node, node.Learner!.Handle(m)); break;
-            case (Role.Learner, CatchUpRequest m): ApplyLearner(node, node.Learner!.Handle(m)); break;
-            case (Role.Learner, CatchUpReply m): ApplyLearner(node, node.Learner!.Handle(m)); break;
-            default: Violate($"{node.Id}.{envelope.Role} got a message it has no handler for: {envelope.Message.GetType().Name}"); break;
+            case Role.Proposer:
+                // Planted bug: a new leader that ignores the votes its promises report.
+                StepProposer(node, _c.Bugs.ProposerSkipsRecovery ? messages.ConvertAll(m => m is Promise p ? p with { Accepted = [] } : m) : messages);
+                break;
+            default:
+                // Planted bug: a learner that applies a value chosen ahead of its next slot at once, as that slot's.
+                ulong next = node.Learner!.NextSlot;
+                StepLearner(node, _c.Bugs.LearnerDeliversOutOfOrder ? messages.ConvertAll(m => m is Chosen c && c.Slot > next ? c with { Slot = next } : m) : messages);
+                break;
         }
     }
 
-    private void ApplyAcceptor(SimNode node, AcceptorStep step)
+    /// <summary>The acceptor's turn of the host contract; null when the node crashed in its journal write.</summary>
+    private Ready? StepAcceptor(SimNode node, IReadOnlyList<object> inputs)
     {
+        var host = node.AcceptorHost!;
+        var ready = host.Step(inputs);
         // Durable before anything is sent: one group commit in the node's journal (nothing, when the
         // step changed nothing, as for an Accept the acceptor already holds).
-        if (step.Persist is { } state && NodeJournal.Change(Application, node.Journal!.Acceptor(Application), state) is { } change)
-        {
-            if (!Persist(node, change, null)) return;
-        }
-
-        foreach (var envelope in step.Messages)
+        if (ready.HasJournalWrite && !Persist(node, ready.Acceptor, ready.Proposer)) return null;
+        foreach (var envelope in ready.Messages)
         {
             if (envelope.Role == Role.Proposer && envelope.Message is Accepted vote) RecordVote(vote);
         }
 
-        Send(node, step.Messages);
-        if (step.Persist is { } saved && node.Up) ApplyProposer(node, node.Proposer!.NoteVoted(saved.VotedBelow));
+        Send(node, ready.Messages);
+        host.Advance(ready);
+        if (ready.VotedBelow is { } voted && node.Up) StepProposer(node, new Voted(voted));
+        return ready;
     }
 
-    private void ApplyProposer(SimNode node, ProposerStep step)
+    private void StepProposer(SimNode node, object input) => StepProposer(node, [input]);
+
+    /// <summary>The proposer's turn of the host contract.</summary>
+    private void StepProposer(SimNode node, IReadOnlyList<object> inputs)
     {
-        if (step.Persist is { } state && !Persist(node, null, NodeJournal.Round(Application, state))) return;
-        Send(node, step.Messages);
+        var host = node.ProposerHost!;
+        var ready = host.Step(inputs);
+        if (ready.HasJournalWrite && !Persist(node, ready.Acceptor, ready.Proposer)) return;
+        Send(node, ready.Messages);
+        host.Advance(ready);
     }
 
     /// <summary>
@@ -320,8 +415,10 @@ public sealed class Simulator
         return true;
     }
 
-    private void ApplyLearner(SimNode node, LearnerStep step)
+    private void StepLearner(SimNode node, IReadOnlyList<object> inputs)
     {
+        var host = node.LearnerHost!;
+        var step = host.Step(inputs);
         // Clients hear of applied commands before the learner's own write, as the learner grain
         // answers them: every applied value is chosen, so already durable on a majority of acceptors.
         foreach (var applied in step.Applied)
@@ -332,7 +429,7 @@ public sealed class Simulator
             }
         }
 
-        bool writes = step.SaveSnapshot is not null || step.Installed is not null;
+        bool writes = step.Snapshot is not null || step.Installed is not null;
         if (_faults && writes && _c.CrashBeforeLearnerWriteRate > 0 && _r.NextDouble() < _c.CrashBeforeLearnerWriteRate)
         {
             // Nothing of this step became durable: the node restarts from its previous snapshot.
@@ -343,7 +440,7 @@ public sealed class Simulator
         }
 
         if (step.Installed is { } installed) node.AppliedCount = installed.NextSlot;
-        if (step.SaveSnapshot is { } snapshot)
+        if (step.Snapshot is { } snapshot)
         {
             if (_snapshots.TryGetValue(snapshot.NextSlot, out var canonical))
             {
@@ -361,7 +458,7 @@ public sealed class Simulator
             node.Snapshot = snapshot;
         }
 
-        foreach (var entry in step.Append)
+        foreach (var entry in step.Entries)
         {
             // Prefix check: the k-th value a replica applies must be the value chosen in slot k.
             ulong position = node.AppliedCount++;
@@ -379,10 +476,8 @@ public sealed class Simulator
         }
 
         Send(node, step.Messages);
-        if (node.Up && step.Append.Count + (step.SaveSnapshot is null ? 0 : 1) > 0)
-        {
-            ApplyProposer(node, node.Proposer!.NoteLearned(node.Learner!.NextSlot));
-        }
+        host.Advance(step);
+        if (node.Up && step.LearnedBelow is { } learned) StepProposer(node, new Learned(learned));
     }
 
     private bool Authentic(Delivery d) =>
@@ -400,7 +495,7 @@ public sealed class Simulator
         }
 
         node.PendingReplies[command.Key] = client;
-        if (node.Proposer!.CanAccept) ApplyProposer(node, node.Proposer.Submit(command));
+        if (node.Proposer!.CanAccept) StepProposer(node, new Proposals([command]));
     }
 
     // ---- network -----------------------------------------------------------------------------
@@ -808,6 +903,9 @@ public sealed class Simulator
     /// <summary>A message on the network; <paramref name="Seal"/> is its sender's signature (null: nobody could sign it).</summary>
     private sealed record Delivery(Envelope Envelope, Seal? Seal) : SimEvent;
 
+    /// <summary>Messages due at the same time for one role of one node, stepped together.</summary>
+    private sealed record DeliveryGroup(List<Delivery> Deliveries) : SimEvent;
+
     /// <summary>What a node's signature covers: itself as the sender, and the envelope as it sent it.</summary>
     private sealed record Seal(int SignedBy, Envelope Covers);
 
@@ -846,9 +944,12 @@ public sealed class Simulator
 
         // What does not.
         public NodeJournal? Journal { get; set; }
-        public Acceptor? Acceptor { get; set; }
-        public Proposer? Proposer { get; set; }
-        public Learner? Learner { get; set; }
+        public AcceptorHost? AcceptorHost { get; set; }
+        public ProposerHost? ProposerHost { get; set; }
+        public LearnerHost? LearnerHost { get; set; }
+        public Acceptor? Acceptor => AcceptorHost?.Acceptor;
+        public Proposer? Proposer => ProposerHost?.Proposer;
+        public Learner? Learner => LearnerHost?.Learner;
         public Dictionary<(string, ulong), int> PendingReplies { get; } = new();
     }
 

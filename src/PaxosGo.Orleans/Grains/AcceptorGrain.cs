@@ -4,9 +4,9 @@ using Orleans.Concurrency;
 using Orleans.GrainDirectory;
 using Orleans.Placement;
 using PaxosGo.Core;
+using PaxosGo.Core.Hosting;
 using PaxosGo.Orleans.Hosting;
 using PaxosGo.Orleans.Placement;
-using PaxosGo.Core.Journal;
 using PaxosGo.Orleans.Storage;
 
 namespace PaxosGo.Orleans.Grains;
@@ -26,77 +26,41 @@ public sealed class AcceptorGrain(
     INodeLog journal)
     : ProtocolGrain(node, logger), IAcceptorGrain, IPaxosGoGrain
 {
-    private Acceptor? _acceptor;
-    private AcceptorState _durable = AcceptorState.Initial;
-    private ulong _notifiedVotedBelow;
+    private AcceptorHost? _host;
 
     /// <inheritdoc />
     protected override Role Role => Role.Acceptor;
+
+    /// <inheritdoc />
+    protected override EngineHost? Host => _host;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
         var (state, _) = await journal.LoadAsync(Application, cancellationToken);
-        _durable = state;
         var learners = Node.Options.AcceptorsNotifyLearners ? Node.NodeIds : null;
-        _acceptor = new Acceptor(Node.Self, state, learners);
-        NoteVoted(state);
+        _host = new AcceptorHost(Application, new Acceptor(Node.Self, state, learners), state);
+        // With durable votes its learner has not applied and no leader alive, this node's proposer
+        // stands for election so that a leader recovers those slots.
+        if (_host.InitialVotedBelow() is { } voted) Notify(Node.NoteVoted(GrainFactory, Application, voted), typeof(Voted));
     }
 
     /// <inheritdoc />
     public Task<AcceptorStatus> GetStatus()
     {
-        var state = _acceptor!.State;
+        var state = _host!.Acceptor.State;
         return Task.FromResult(new AcceptorStatus(
             Node.Identity.Name, RuntimeIdentity, state.Promised.Round, state.Promised.Node.Value, state.TruncatedBelow, state.Accepted.Count));
     }
 
     /// <inheritdoc />
-    protected override async Task ProcessAsync(IReadOnlyList<object> inputs)
+    protected override async Task PersistAsync(Ready ready)
     {
-        AcceptorState? persist = null;
-        var messages = new List<Envelope>();
-        foreach (var input in inputs)
-        {
-            AcceptorStep step;
-            switch (input)
-            {
-                case Prepare prepare: step = _acceptor!.Handle(prepare); break;
-                case Accept accept: step = _acceptor!.Handle(accept); break;
-                default: continue; // ticks and messages for other roles: nothing to do
-            }
-
-            persist = step.Persist ?? persist;
-            messages.AddRange(step.Messages);
-        }
-
-        // The promise or vote is durable before anyone hears of it. An Accept already held writes nothing.
-        if (persist is not null && NodeJournal.Change(Application, _durable, persist) is { } change)
-        {
-            long start = Stopwatch.GetTimestamp();
-            await journal.AppendAsync(change, null);
-            Metrics.RecordPersist(start, "acceptor");
-            _durable = persist;
-        }
-
-        Send(messages);
-        if (persist is not null) NoteVoted(persist);
-    }
-
-    /// <summary>
-    /// Tells this node's proposer how far our durable votes reach: with votes its learner has not
-    /// applied and no leader alive, it stands for election so that a leader recovers those slots.
-    /// </summary>
-    private void NoteVoted(AcceptorState state)
-    {
-        ulong votedBelow = state.VotedBelow;
-        if (votedBelow <= _notifiedVotedBelow) return;
-        _notifiedVotedBelow = votedBelow;
-        _ = Node.NoteVoted(GrainFactory, Application, votedBelow).ContinueWith(
-            t => Log.NotDelivered(Logger, t.Exception, Application, typeof(AcceptorState), Role.Proposer, Node.Self.Value),
-            CancellationToken.None,
-            TaskContinuationOptions.OnlyOnFaulted,
-            TaskScheduler.Current);
+        // The promise or vote is durable before anyone hears of it (the host asks for nothing when an
+        // Accept is already held).
+        long start = Stopwatch.GetTimestamp();
+        await journal.AppendAsync(ready.Acceptor, null);
+        Metrics.RecordPersist(start, "acceptor");
     }
 }

@@ -5,6 +5,7 @@ using Orleans.Concurrency;
 using Orleans.GrainDirectory;
 using Orleans.Placement;
 using PaxosGo.Core;
+using PaxosGo.Core.Hosting;
 using PaxosGo.Orleans.Hosting;
 using PaxosGo.Orleans.Placement;
 using PaxosGo.Orleans.Transport;
@@ -47,7 +48,7 @@ public sealed class LearnerGrain(
     private readonly Dictionary<(string, ulong), List<TaskCompletionSource<CommandReply>>> _waiters = new();
     private readonly Queue<Deadline> _deadlines = new(); // in the order the waits began: every wait has the same timeout
     private NodeId? _leader; // the node whose Chosen or Heartbeat this learner last heard
-    private Learner? _learner;
+    private LearnerHost? _host;
     private Task<LearnerStatusReport>? _barrier; // the read barrier in flight
     private TaskCompletionSource<LearnerStatusReport>? _nextBarrier; // reads that arrived while it was in flight
     private List<(ClientCommand Command, Task<CommandReply> Waiting)> _toPropose = new(); // admitted, not yet handed to the proposer
@@ -57,6 +58,11 @@ public sealed class LearnerGrain(
     protected override Role Role => Role.Learner;
 
     /// <inheritdoc />
+    protected override EngineHost? Host => _host;
+
+    private Learner? Engine => _host?.Learner;
+
+    /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         await base.OnActivateAsync(cancellationToken);
@@ -64,8 +70,8 @@ public sealed class LearnerGrain(
             ? new Snapshot(snapshotStorage.State.NextSlot, snapshotStorage.State.Data)
             : null;
         var options = Node.Options.Learner with { RequireRegistration = true, Administrator = Node.AdministratorOf(Application) };
-        _learner = new Learner(Node.Self, Node.NodeIds, Node.Options.StateMachineFactory(Application), snapshot, Array.Empty<LogEntry>(), options);
-        registry.Replace(Application, _learner.Replica.RegisteredClients);
+        _host = new LearnerHost(Application, new Learner(Node.Self, Node.NodeIds, Node.Options.StateMachineFactory(Application), snapshot, Array.Empty<LogEntry>(), options));
+        registry.Replace(Application, _host.Learner.Replica.RegisteredClients);
         StartTicking();
         NotifyProposer();
     }
@@ -74,7 +80,7 @@ public sealed class LearnerGrain(
     public async Task<CommandReply> Admit(ClientCommand command, byte[] attestation)
     {
         Guard(() => Node.CheckAdmit(Application, command, attestation));
-        var replica = _learner!.Replica;
+        var replica = Engine!.Replica;
         string clientId = command.ClientId;
         if (clientId != Replica.AdminClientId && replica.RegisteredKey(clientId) is null)
         {
@@ -149,12 +155,12 @@ public sealed class LearnerGrain(
 
     private Task<CommandReply> Wait(string clientId, ulong requestId)
     {
-        if (_learner!.Replica.TryGetCachedResult(clientId, requestId, out var cached))
+        if (Engine!.Replica.TryGetCachedResult(clientId, requestId, out var cached))
         {
             return Task.FromResult(Reply(cached!));
         }
 
-        if (_learner.Replica.IsStale(clientId, requestId))
+        if (Engine.Replica.IsStale(clientId, requestId))
         {
             throw StaleRequest(clientId, requestId);
         }
@@ -249,73 +255,61 @@ public sealed class LearnerGrain(
     public Task<ClientInfo> LookupClient(string clientId, byte[] attestation)
     {
         Guard(() => Node.CheckLookupClient(Application, clientId, attestation));
-        var replica = _learner!.Replica;
+        var replica = Engine!.Replica;
         return Task.FromResult(new ClientInfo(replica.RegisteredKey(clientId), replica.LastRequestId(clientId)));
     }
 
     /// <inheritdoc />
     public Task<LearnerStatusReport> GetStatus()
     {
-        var l = _learner!;
+        var l = Engine!;
         string digest = Convert.ToHexStringLower(SHA256.HashData(l.Replica.TakeSnapshot()));
         return Task.FromResult(new LearnerStatusReport(Node.Identity.Name, RuntimeIdentity, l.NextSlot, l.Replica.State, digest));
     }
 
     /// <inheritdoc />
-    protected override async Task ProcessAsync(IReadOnlyList<object> inputs)
+    protected override void BeforePersist(IReadOnlyList<object> inputs, Ready ready)
     {
-        var l = _learner!;
-        Snapshot? snapshot = null;
-        long appliedSlots = 0;
-        var messages = new List<Envelope>();
-        var applied = new List<AppliedCommand>();
-        var stopping = new List<TaskCompletionSource>();
-        bool registryChanged = false;
         foreach (var input in inputs)
         {
-            LearnerStep step = input switch
+            switch (input)
             {
-                TickInput => Tick(l),
-                Chosen m => l.Handle(Heard(m)),
-                Accepted m => l.Handle(m),
-                Heartbeat m => l.Handle(Heard(m)),
-                CatchUpRequest m => l.Handle(m),
-                CatchUpReply m => l.Handle(m),
-                SnapshotRequest request => Stopping(request, stopping, l),
-                _ => default,
-            };
-            if (step.SaveSnapshot is { } s) snapshot = s;
-            appliedSlots += step.Append?.Count ?? 0;
-            if (step.Messages is not null) messages.AddRange(step.Messages);
-            if (step.Applied is not null) applied.AddRange(step.Applied);
-            registryChanged |= step.Installed is not null
-                || (step.Applied?.Any(a => a.Outcome == ApplyOutcome.Executed && a.Command.ClientId == Replica.AdminClientId) ?? false);
+                case Tick: ExpireWaits(); break;
+                case Chosen or Heartbeat: _leader = ((Message)input).From; break; // only the leader sends these: the clients' leader hint
+            }
         }
 
-        if (registryChanged) registry.Replace(Application, l.Replica.RegisteredClients);
-        Metrics.SlotsApplied.Add(appliedSlots);
+        if (ready.RegistryChanged) registry.Replace(Application, Engine!.Replica.RegisteredClients);
+        Metrics.SlotsApplied.Add(ready.Entries.Count);
 
         // Answer clients at once: every applied value is chosen, so it is already durable in a
         // majority of acceptors' journals, which keep it until a majority of learners report (after
         // saving) a snapshot that covers it. A crash loses nothing acknowledged: a restarted learner
         // learns again from its peers or, if every learner lost it, from the acceptors (the proposers,
         // told of their acceptors' votes by NoteVoted, elect a leader whose recovery re-proposes it).
-        Answer(applied);
+        Answer(ready.Applied);
+    }
 
-        if (snapshot is not null)
+    /// <inheritdoc />
+    protected override async Task PersistAsync(Ready ready)
+    {
+        // Saved before the messages leave: a LearnerStatus names the saved snapshot.
+        var snapshot = ready.Snapshot!;
+        long start = Stopwatch.GetTimestamp();
+        snapshotStorage.State.NextSlot = snapshot.NextSlot;
+        snapshotStorage.State.Data = snapshot.Data;
+        await snapshotStorage.WriteStateAsync();
+        Metrics.RecordPersist(start, "learner");
+        Metrics.StorageRequests.Add(1, new KeyValuePair<string, object?>("kind", "snapshot"));
+    }
+
+    /// <inheritdoc />
+    protected override void AfterAdvance(IReadOnlyList<object> inputs, Ready ready)
+    {
+        foreach (var input in inputs)
         {
-            long start = Stopwatch.GetTimestamp();
-            snapshotStorage.State.NextSlot = snapshot.NextSlot;
-            snapshotStorage.State.Data = snapshot.Data;
-            await snapshotStorage.WriteStateAsync();
-            Metrics.RecordPersist(start, "learner");
-            Metrics.StorageRequests.Add(1, new KeyValuePair<string, object?>("kind", "snapshot"));
+            if (input is SnapshotRequest request) request.Done.TrySetResult();
         }
-
-        // Saved: now talk to peers (a LearnerStatus names the saved snapshot) and tell our proposer.
-        Send(messages);
-        if (appliedSlots > 0 || snapshot is not null) NotifyProposer();
-        foreach (var done in stopping) done.TrySetResult();
     }
 
     /// <inheritdoc />
@@ -323,14 +317,15 @@ public sealed class LearnerGrain(
     {
         // Stopping: save what has been applied, so a restart begins from here rather than from the
         // last periodic snapshot. Best effort: what is not saved is learned again.
-        if (Failed || _learner is null)
+        if (Failed || Engine is null)
         {
             await base.OnDeactivateAsync(reason, cancellationToken);
             return;
         }
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Enqueue(new SnapshotRequest(done));
+        Enqueue(SnapshotNow.Instance);
+        Enqueue(new SnapshotRequest(done)); // answered once the step with the snapshot is carried out
         try
         {
             await done.Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
@@ -343,27 +338,7 @@ public sealed class LearnerGrain(
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
-    private LearnerStep Tick(Learner learner)
-    {
-        ExpireWaits();
-        return learner.Tick(Now);
-    }
-
-    /// <summary>Only the leader sends Chosen and Heartbeat: remember who, for the clients' leader hint.</summary>
-    private T Heard<T>(T message)
-        where T : Message
-    {
-        _leader = message.From;
-        return message;
-    }
-
-    private static LearnerStep Stopping(SnapshotRequest request, List<TaskCompletionSource> stopping, Learner learner)
-    {
-        stopping.Add(request.Done);
-        return learner.SnapshotNow();
-    }
-
-    private void Answer(List<AppliedCommand> applied)
+    private void Answer(IReadOnlyList<AppliedCommand> applied)
     {
         foreach (var a in applied)
         {
@@ -402,7 +377,7 @@ public sealed class LearnerGrain(
     private static Commands.CommandRejectedException StaleRequest(string clientId, ulong requestId) =>
         new(Commands.CommandRejectionCodes.StaleRequest, $"Request {requestId} of client {clientId} is older than its last executed request; it will never run.");
 
-    /// <summary>Save a snapshot now (the grain is stopping); <see cref="Done"/> completes once it is saved.</summary>
+    /// <summary>Follows a <see cref="SnapshotNow"/> in the inbox (the grain is stopping); <see cref="Done"/> completes once that step was carried out.</summary>
     private sealed record SnapshotRequest(TaskCompletionSource Done);
 
     /// <summary>When a wait for a command's result times out.</summary>
@@ -411,5 +386,5 @@ public sealed class LearnerGrain(
     private CommandReply Reply(CommandResult result) =>
         new(result.State, result.Output, Node.Identity.Name, _leader is { } leader ? Node.Identity.Mesh[leader.Value].Name : null);
 
-    private void NotifyProposer() => _ = Node.NoteLearned(GrainFactory, Application, _learner!.NextSlot);
+    private void NotifyProposer() => Notify(Node.NoteLearned(GrainFactory, Application, Engine!.NextSlot), typeof(Learned));
 }

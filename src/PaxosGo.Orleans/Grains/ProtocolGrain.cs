@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using PaxosGo.Core;
+using PaxosGo.Core.Hosting;
 using PaxosGo.Orleans.Hosting;
 using PaxosGo.Orleans.Identity;
 using PaxosGo.Orleans.Wire;
@@ -9,10 +10,12 @@ namespace PaxosGo.Orleans.Grains;
 
 /// <summary>
 /// The thin adapter between Orleans and a protocol engine of the core. Every input (a verified
-/// message, a tick, a local request) goes into one inbox; a single pump drains it in batches, steps
-/// the engine for each input, persists what the batch asks to persist with one write, and only then
-/// sends the batch's messages (persist before send, with group commit). Grains are reentrant so that
-/// inputs keep arriving while a write is in flight; only the pump touches the engine.
+/// message, a tick, a local request) goes into one inbox; a single pump drains it in batches and
+/// follows the core's host contract (<see cref="EngineHost"/>), the one the simulator follows too:
+/// step the engine's host with the batch, carry out the <see cref="Ready"/> it returns (answer
+/// clients, persist with one write, only then send and notify this node's proposer), then advance.
+/// Grains are reentrant so that inputs keep arriving while a write is in flight; only the pump
+/// touches the engine.
 /// </summary>
 public abstract class ProtocolGrain : Grain, IProtocolGrain
 {
@@ -132,7 +135,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         _ = PumpAsync();
     }
 
-    /// <summary>Starts feeding <see cref="TickInput"/>s to the pump every <see cref="PaxosGoOptions.TimerPeriod"/>.</summary>
+    /// <summary>Starts feeding <see cref="Tick"/>s to the pump every <see cref="PaxosGoOptions.TimerPeriod"/>.</summary>
     protected void StartTicking()
     {
         var period = Node.Options.TimerPeriod;
@@ -150,8 +153,47 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
             new GrainTimerCreationOptions(period, period) { Interleave = true });
     }
 
-    /// <summary>Steps the engine for each input, persists once, then sends (see <see cref="Send"/>).</summary>
-    protected abstract Task ProcessAsync(IReadOnlyList<object> inputs);
+    /// <summary>The core's host of this grain's engine (set once the grain has activated).</summary>
+    protected abstract EngineHost? Host { get; }
+
+    /// <summary>Makes what <paramref name="ready"/> asks to persist durable (a journal write, or the learner's snapshot).</summary>
+    protected abstract Task PersistAsync(Ready ready);
+
+    /// <summary>What the grain does with a step's outcome before it persists (the learner answers its clients).</summary>
+    protected virtual void BeforePersist(IReadOnlyList<object> inputs, Ready ready)
+    {
+    }
+
+    /// <summary>What the grain does once a step was carried out and advanced.</summary>
+    protected virtual void AfterAdvance(IReadOnlyList<object> inputs, Ready ready)
+    {
+    }
+
+    /// <summary>One turn of the host contract: step, answer, persist, send, notify, advance.</summary>
+    private async Task ProcessAsync(IReadOnlyList<object> inputs)
+    {
+        var host = Host!;
+        var ready = host.Step(inputs);
+        BeforePersist(inputs, ready);
+        if (ready.HasJournalWrite || ready.Snapshot is not null) await PersistAsync(ready);
+        Send(ready.Messages);
+        if (ready.VotedBelow is { } voted) Notify(Node.NoteVoted(GrainFactory, Application, voted), typeof(Voted));
+        if (ready.LearnedBelow is { } learned) Notify(Node.NoteLearned(GrainFactory, Application, learned), typeof(Learned));
+        host.Advance(ready);
+        AfterAdvance(inputs, ready);
+    }
+
+    /// <summary>Logs a failed notice to this node's proposer (the next one, or its ticks, make up for it).</summary>
+    protected void Notify(Task notice, Type what)
+    {
+        if (notice.IsCompletedSuccessfully) return;
+        notice.ContinueWith(
+            (t, state) => Log.NotDelivered(Logger, t.Exception, Application, (Type)state!, Role.Proposer, Node.Self.Value),
+            what,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Current);
+    }
 
     /// <summary>Signs and sends messages to their grains, one-way: a lost message is retried by the protocol.</summary>
     protected void Send(IReadOnlyList<Envelope> envelopes)
@@ -203,7 +245,13 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
                 var batch = new List<object>(_inbox.Count);
                 while (_inbox.TryDequeue(out var input))
                 {
-                    if (input is TickInput) _tickQueued = false;
+                    if (input is TickInput)
+                    {
+                        _tickQueued = false;
+                        batch.Add(new Tick(Now));
+                        continue;
+                    }
+
                     batch.Add(input);
                 }
 
@@ -225,8 +273,8 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         }
     }
 
-    /// <summary>The clock input.</summary>
-    protected sealed class TickInput
+    /// <summary>A tick queued by the timer: the pump gives the engine a <see cref="Tick"/> with the time it runs at.</summary>
+    private sealed class TickInput
     {
         /// <summary>The one instance.</summary>
         public static readonly TickInput Instance = new();

@@ -245,19 +245,4 @@ public class AcceptorTests
         Assert.IsType<Nack>(Assert.Single(step.Messages).Message);
         Assert.Equal(ValueA, acceptor.State.Accepted[0].Value);
     }
-
-    [Fact]
-    public void Acceptor_PlantedForgetsPromiseOnRestart_ResetsThePromise_KeepsVotes_AndVotesInALowerBallot()
-    {
-        var durable = StateWith(B(5, N2), 0, new AcceptedEntry(0, B(5, N2), ValueA));
-
-        var acceptor = new Acceptor(N1, durable, Nodes, new PlantedBugs { AcceptorForgetsPromiseOnRestart = true });
-
-        Assert.Equal(Ballot.Zero, acceptor.State.Promised);
-        Assert.Equal(ValueA, acceptor.State.Accepted[0].Value);
-        var step = acceptor.Handle(new Accept(N0, B(3, N0), 0, ValueB, 0));
-        Assert.NotNull(step.Persist);
-        Assert.Equal(ValueB, step.Persist.Accepted[0].Value);
-        Assert.Contains(step.Messages, e => e.Message is Accepted);
-    }
 }

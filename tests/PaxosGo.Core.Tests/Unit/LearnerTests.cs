@@ -8,8 +8,8 @@ public class LearnerTests
     private static readonly Value ValueA = Batch(Cmd("a", 1));
     private static readonly Value ValueB = Batch(Cmd("b", 1));
 
-    private static Learner NewLearner(LearnerOptions? options = null, PlantedBugs? bugs = null) =>
-        new(N0, Nodes, new CounterStateMachine(), null, Array.Empty<LogEntry>(), options, bugs ?? PlantedBugs.None);
+    private static Learner NewLearner(LearnerOptions? options = null) =>
+        new(N0, Nodes, new CounterStateMachine(), null, Array.Empty<LogEntry>(), options);
 
     /// <summary>A distinct one-command value per slot.</summary>
     private static Value ValueFor(ulong slot) => Batch(Cmd("c" + slot, 1));
@@ -434,24 +434,5 @@ public class LearnerTests
         LogEntry[] log = [new LogEntry(0, ValueA), new LogEntry(2, ValueB)];
 
         Assert.Throws<InvalidDataException>(() => new Learner(N0, Nodes, new CounterStateMachine(), null, log));
-    }
-
-    [Fact]
-    public void Learner_PlantedDeliversOutOfOrder_AppliesALaterSlotBeforeTheGapFills()
-    {
-        var buggy = NewLearner(bugs: new PlantedBugs { LearnerDeliversOutOfOrder = true });
-        var correct = NewLearner();
-
-        var buggyStep = buggy.Handle(new Chosen(N1, 1, ValueB));
-        var correctStep = correct.Handle(new Chosen(N1, 1, ValueB));
-
-        Assert.Equal([1UL], buggyStep.Applied.Select(a => a.Slot));
-        Assert.Equal(1UL, buggy.Replica.State);
-        Assert.Empty(correctStep.Applied);
-        Assert.Equal(0UL, correct.Replica.State);
-
-        buggy.Handle(new Chosen(N1, 0, ValueA));
-        Assert.Equal(2UL, buggy.NextSlot);
-        Assert.Equal(2UL, buggy.Replica.State);
     }
 }

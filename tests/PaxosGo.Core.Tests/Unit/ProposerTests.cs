@@ -7,8 +7,8 @@ public class ProposerTests
 {
     private static readonly AcceptedEntry[] NoVotes = [];
 
-    private static Proposer NewProposer(ProposerOptions? options = null, ProposerState? durable = null, PlantedBugs? bugs = null) =>
-        new(N0, Nodes, durable ?? ProposerState.Initial, new Random(1234), options, bugs ?? PlantedBugs.None);
+    private static Proposer NewProposer(ProposerOptions? options = null, ProposerState? durable = null) =>
+        new(N0, Nodes, durable ?? ProposerState.Initial, new Random(1234), options);
 
     private static Promise EmptyPromise(NodeId from, Ballot ballot) => new(from, ballot, 0, NoVotes);
 
@@ -223,23 +223,6 @@ public class ProposerTests
         Assert.Equal(Value.NoOp, proposals[1].Value);
         Assert.Equal(valueC, proposals[2].Value);
         Assert.Equal(Batch(command), proposals[3].Value);
-    }
-
-    [Fact]
-    public void Proposer_PlantedSkipsRecovery_IgnoresReportedVotes_AndProposesNewCommandsOverThem()
-    {
-        var proposer = NewProposer(durable: new ProposerState(2), bugs: new PlantedBugs { ProposerSkipsRecovery = true });
-        var valueB = Batch(Cmd("b", 1));
-        var command = Cmd("new", 1);
-        proposer.Submit(command);
-        var ballot = proposer.Ballot;
-
-        proposer.Handle(new Promise(N1, ballot, 0, [new AcceptedEntry(0, B(2, N2), valueB)]));
-        var step = proposer.Handle(new Promise(N2, ballot, 0, [new AcceptedEntry(0, B(2, N2), valueB)]));
-
-        var proposal = Assert.Single(Proposals(step));
-        Assert.Equal(0UL, proposal.Slot);
-        Assert.Equal(Batch(command), proposal.Value);
     }
 
     [Fact]
