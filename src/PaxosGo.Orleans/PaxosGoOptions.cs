@@ -40,11 +40,18 @@ public sealed class PaxosGoOptions
     public TimeSpan SessionIdleTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>
-    /// Group commits between two checkpoints of the node's journal: a checkpoint writes the node's
-    /// whole acceptor and proposer state to a block blob and starts a new append blob, so recovery reads
-    /// at most this many batches and a log blob never holds more.
+    /// Where the node's journal is kept: rows of an Azure table (the default: on Azurite a group commit
+    /// costs about half as much as an append-blob append; see docs/benchmarks.md) or one append blob.
+    /// A deployment must keep the kind it started with: each reads only its own layout.
     /// </summary>
-    public int JournalCheckpointEvery { get; set; } = Storage.AzureNodeLog.DefaultCheckpointEvery;
+    public Storage.JournalStorage Journal { get; set; } = Storage.JournalStorage.Table;
+
+    /// <summary>
+    /// Group commits between two checkpoints of the node's journal: a checkpoint writes the node's
+    /// whole acceptor and proposer state to a block blob and lets the log start over (a new append
+    /// blob, or the table rows it covers deleted), so recovery reads at most this many batches.
+    /// </summary>
+    public int JournalCheckpointEvery { get; set; } = Storage.AzureAppendBlobNodeLog.DefaultCheckpointEvery;
 
     /// <summary>Whether acceptors also send their votes to every learner (more messages, one hop less to learn).</summary>
     public bool AcceptorsNotifyLearners { get; set; }
@@ -115,6 +122,7 @@ public sealed class PaxosGoOptions
         if (TimerPeriod <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: TimerPeriod must be positive.");
         if (ResultTimeout <= TimeSpan.Zero) throw new InvalidOperationException("PaxosGo: ResultTimeout must be positive.");
         if (JournalCheckpointEvery < 1) throw new InvalidOperationException("PaxosGo: JournalCheckpointEvery must be positive.");
+        if (!Enum.IsDefined(Journal)) throw new InvalidOperationException($"PaxosGo: Journal must be {string.Join(" or ", Enum.GetNames<Storage.JournalStorage>())}.");
         Core("Proposer", Proposer.Validate);
         Core("Learner", Learner.Validate);
         if (Proposer.MaxUnlearnedSlots < (ulong)Learner.SnapshotInterval + (ulong)Proposer.Window)

@@ -14,9 +14,9 @@ internal static partial class Log
         ILogger logger, string node, int index, int count, System.Net.IPAddress address, int siloPort, int gatewayPort, string listen, string clusterId, string serviceId, IEnumerable<string> applications, string adminKey);
 
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information,
-        Message = "node {Node} protocol tuning: tick {TickMs} ms, timer {TimerMs} ms, window {Window}, max batch {MaxBatch}, max unlearned slots {MaxUnlearned}, thrifty Accepts {Thrifty}, snapshot every {SnapshotInterval} slots, journal checkpoint every {CheckpointEvery} appends")]
+        Message = "node {Node} protocol tuning: tick {TickMs} ms, timer {TimerMs} ms, window {Window}, max batch {MaxBatch}, max unlearned slots {MaxUnlearned}, thrifty Accepts {Thrifty}, snapshot every {SnapshotInterval} slots, journal in {Journal}, checkpoint every {CheckpointEvery} appends")]
     public static partial void Tuning(
-        ILogger logger, string node, double tickMs, double timerMs, int window, int maxBatch, ulong maxUnlearned, bool thrifty, int snapshotInterval, int checkpointEvery);
+        ILogger logger, string node, double tickMs, double timerMs, int window, int maxBatch, ulong maxUnlearned, bool thrifty, int snapshotInterval, PaxosGo.Orleans.Storage.JournalStorage journal, int checkpointEvery);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Information, Message = "node {Node} is up")]
     public static partial void Started(ILogger logger, string node);

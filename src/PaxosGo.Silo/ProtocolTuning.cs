@@ -2,12 +2,14 @@ using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using PaxosGo.Core;
 using PaxosGo.Orleans;
+using PaxosGo.Orleans.Storage;
 
 namespace PaxosGo.Silo;
 
 /// <summary>
 /// The protocol's tuning as the silo reads it from configuration (section <c>PaxosGo</c>): the clock
-/// (<c>Tick</c>, <c>TimerPeriod</c>, <c>ResultTimeout</c>), the journal (<c>JournalCheckpointEvery</c>),
+/// (<c>Tick</c>, <c>TimerPeriod</c>, <c>ResultTimeout</c>), the journal (<c>Journal</c>: <c>Table</c> or
+/// <c>AppendBlob</c>; <c>JournalCheckpointEvery</c>),
 /// <c>AcceptorsNotifyLearners</c>, and the keys of <c>PaxosGo:Proposer</c> and <c>PaxosGo:Learner</c>
 /// named in <see cref="ProposerKeys"/> and <see cref="LearnerKeys"/>. A key left out keeps the library
 /// default; an unknown key under Proposer or Learner, or a value that does not parse, stops the start
@@ -47,6 +49,7 @@ internal sealed class ProtocolTuning
         tuning.Read(section, nameof(PaxosGoOptions.TimerPeriod), ParseTimeSpan, (o, v) => o.TimerPeriod = v);
         tuning.Read(section, nameof(PaxosGoOptions.ResultTimeout), ParseTimeSpan, (o, v) => o.ResultTimeout = v);
         tuning.Read(section, nameof(PaxosGoOptions.JournalCheckpointEvery), ParseInt, (o, v) => o.JournalCheckpointEvery = v);
+        tuning.Read(section, nameof(PaxosGoOptions.Journal), ParseJournal, (o, v) => o.Journal = v);
         tuning.Read(section, nameof(PaxosGoOptions.AcceptorsNotifyLearners), ParseBool, (o, v) => o.AcceptorsNotifyLearners = v);
 
         var proposer = section.GetSection(nameof(PaxosGoOptions.Proposer));
@@ -102,10 +105,14 @@ internal sealed class ProtocolTuning
 
     private static string Expected<T>() => typeof(T) == typeof(TimeSpan) ? "a duration such as 00:00:00.020 (hh:mm:ss.fff)"
         : typeof(T) == typeof(bool) ? "true or false"
+        : typeof(T) == typeof(JournalStorage) ? string.Join(" or ", Enum.GetNames<JournalStorage>())
         : "a whole number";
 
     private static TimeSpan? ParseTimeSpan(string value) =>
         TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out var result) ? result : null;
+
+    private static JournalStorage? ParseJournal(string value) =>
+        Enum.TryParse<JournalStorage>(value, ignoreCase: true, out var kind) && Enum.IsDefined(kind) && !int.TryParse(value, out _) ? kind : null;
 
     private static int? ParseInt(string value) =>
         int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var result) ? result : null;

@@ -54,7 +54,7 @@ internal static class RunCommand
         var command = new Command(
             "run",
             "Run this node's silo until SIGINT or SIGTERM. Settings (section PaxosGo: Node, KeyFile, MeshFile, AdminPublicKey, Storage, ClusterId, " +
-            $"ServiceId, Applications, Container, ListenOnAnyAddress, MaxCommandBytes, MaxSessions, SessionIdleTimeout, and the protocol's tuning: Tick, TimerPeriod, ResultTimeout, JournalCheckpointEvery, AcceptorsNotifyLearners, Proposer:*, Learner:*) come from the config file, then {EnvironmentPrefix}* environment " +
+            $"ServiceId, Applications, Container, ListenOnAnyAddress, MaxCommandBytes, MaxSessions, SessionIdleTimeout, and the protocol's tuning: Tick, TimerPeriod, ResultTimeout, Journal, JournalCheckpointEvery, AcceptorsNotifyLearners, Proposer:*, Learner:*) come from the config file, then {EnvironmentPrefix}* environment " +
             $"variables ({EnvironmentPrefix}PaxosGo__Node=node-a), then --PaxosGo:Node=node-a arguments. AdminPublicKey (required) is the administrator's " +
             "Ed25519 public key, 64 hex characters: only commands it signs may register clients, and only registered clients' signed commands are executed.")
         {
@@ -139,7 +139,7 @@ internal static class RunCommand
                 applications,
                 adminKey);
             var p = options.Proposer;
-            Log.Tuning(logger, identity.Name, options.Tick.TotalMilliseconds, options.TimerPeriod.TotalMilliseconds, p.Window, p.MaxBatch, p.MaxUnlearnedSlots, p.ThriftyAccepts, options.Learner.SnapshotInterval, options.JournalCheckpointEvery);
+            Log.Tuning(logger, identity.Name, options.Tick.TotalMilliseconds, options.TimerPeriod.TotalMilliseconds, p.Window, p.MaxBatch, p.MaxUnlearnedSlots, p.ThriftyAccepts, options.Learner.SnapshotInterval, options.Journal, options.JournalCheckpointEvery);
         }
         catch (Exception e) when (e is StartupException or MeshConfigurationException or NodeIdentityException)
         {

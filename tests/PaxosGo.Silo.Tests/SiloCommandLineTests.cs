@@ -135,6 +135,10 @@ public sealed class SiloCommandLineTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("PaxosGo:Learner:SnapshotInterval must be a whole number", stderr, StringComparison.Ordinal);
 
+        (code, _, stderr) = Run([.. start, "--PaxosGo:Journal=disk"]);
+        Assert.Equal(2, code);
+        Assert.Contains("PaxosGo:Journal must be Table or AppendBlob, not 'disk'", stderr, StringComparison.Ordinal);
+
         (code, _, stderr) = Run([.. start, "--PaxosGo:Proposer:MaxUnlearnedSlots=8"]);
         Assert.Equal(2, code);
         Assert.Contains("MaxUnlearnedSlots must be at least Learner.SnapshotInterval + Proposer.Window", stderr, StringComparison.Ordinal);
@@ -151,7 +155,7 @@ public sealed class SiloCommandLineTests : IDisposable
         foreach (var a in new[]
         {
             Path.Combine(AppContext.BaseDirectory, "paxosgo-silo.dll"), "run", "--PaxosGo:Node=node-a", $"--PaxosGo:KeyFile={key}", $"--PaxosGo:MeshFile={mesh}",
-            $"--PaxosGo:AdminPublicKey={new string('a', 64)}", $"--PaxosGo:Storage={NoStorage}", "--PaxosGo:Proposer:Window=3", "--PaxosGo:Learner:SnapshotInterval=32",
+            $"--PaxosGo:AdminPublicKey={new string('a', 64)}", $"--PaxosGo:Storage={NoStorage}", "--PaxosGo:Proposer:Window=3", "--PaxosGo:Learner:SnapshotInterval=32", "--PaxosGo:Journal=appendblob",
         })
         {
             start.ArgumentList.Add(a);
@@ -169,7 +173,7 @@ public sealed class SiloCommandLineTests : IDisposable
             {
                 if (!line.Contains("protocol tuning", StringComparison.Ordinal)) continue;
                 Assert.Contains("timer 5 ms, window 3, max batch 256", line, StringComparison.Ordinal);
-                Assert.Contains("thrifty Accepts False, snapshot every 32 slots", line, StringComparison.Ordinal);
+                Assert.Contains("thrifty Accepts False, snapshot every 32 slots, journal in AppendBlob", line, StringComparison.Ordinal);
                 return;
             }
 

@@ -1,4 +1,5 @@
 using PaxosGo.Orleans.Commands;
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -71,10 +72,11 @@ public static class SiloBuilderExtensions
     }
 
     /// <summary>
-    /// Keeps PaxosGo's durable state in Azure Blob Storage (Azurite in development), in
-    /// <paramref name="container"/>: the node's journal (<see cref="AzureNodeLog"/>: one append blob
-    /// for every acceptor's and proposer's changes, with checkpoint blobs) and each learner's snapshot
-    /// (one blob per application, through Orleans' blob grain storage).
+    /// Keeps PaxosGo's durable state in Azure Storage (Azurite in development): the node's journal of
+    /// every acceptor's and proposer's changes (<see cref="PaxosGoOptions.Journal"/>: rows of the table
+    /// <see cref="AzureTableNodeLog.TableNameFor"/>(<paramref name="container"/>), or one append blob),
+    /// with checkpoint blobs in <paramref name="container"/>, and each learner's snapshot (one blob per
+    /// application, through Orleans' blob grain storage).
     /// </summary>
     public static ISiloBuilder AddPaxosGoAzureStorage(this ISiloBuilder builder, string connectionString, string container = "paxosgo")
     {
@@ -83,11 +85,18 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<INodeLog>(services =>
         {
             var node = services.GetRequiredService<PaxosGoNode>();
-            return new AzureNodeLog(
-                new BlobServiceClient(connectionString).GetBlobContainerClient(container),
-                node.Identity.Name,
-                services.GetRequiredService<ILogger<AzureNodeLog>>(),
-                node.Options.JournalCheckpointEvery);
+            var blobs = new BlobServiceClient(connectionString).GetBlobContainerClient(container);
+            return node.Options.Journal switch
+            {
+                JournalStorage.AppendBlob => new AzureAppendBlobNodeLog(
+                    blobs, node.Identity.Name, services.GetRequiredService<ILogger<AzureAppendBlobNodeLog>>(), node.Options.JournalCheckpointEvery),
+                _ => (INodeLog)new AzureTableNodeLog(
+                    new TableClient(connectionString, AzureTableNodeLog.TableNameFor(container)),
+                    blobs,
+                    node.Identity.Name,
+                    services.GetRequiredService<ILogger<AzureTableNodeLog>>(),
+                    node.Options.JournalCheckpointEvery),
+            };
         });
         return builder.AddAzureBlobGrainStorage(PaxosGoOptions.StorageProviderName, o =>
         {

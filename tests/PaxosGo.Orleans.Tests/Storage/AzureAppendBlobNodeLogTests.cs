@@ -14,7 +14,7 @@ namespace PaxosGo.Orleans.Tests.Storage;
 
 /// <summary>A node's journal on a real Azurite: group commit, recovery, torn tails, a second writer, checkpoints.</summary>
 [Collection(AzuriteCollection.Name)]
-public sealed class AzureNodeLogTests(AzuriteFixture azurite) : IAsyncLifetime
+public sealed class AzureAppendBlobNodeLogTests(AzuriteFixture azurite) : IAsyncLifetime
 {
     private readonly BlobContainerClient _container = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("journal-" + Guid.NewGuid().ToString("N")[..12]);
 
@@ -22,14 +22,14 @@ public sealed class AzureNodeLogTests(AzuriteFixture azurite) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _container.DeleteIfExistsAsync();
 
-    private AzureNodeLog Open(int checkpointEvery = AzureNodeLog.DefaultCheckpointEvery) =>
-        new(_container, "node-a", NullLogger<AzureNodeLog>.Instance, checkpointEvery);
+    private AzureAppendBlobNodeLog Open(int checkpointEvery = AzureAppendBlobNodeLog.DefaultCheckpointEvery) =>
+        new(_container, "node-a", NullLogger<AzureAppendBlobNodeLog>.Instance, checkpointEvery);
 
     private static AcceptorState Promised(ulong round, params ulong[] slots) =>
         new(new Ballot(round, new NodeId(1)), 0, slots.ToImmutableSortedDictionary(
             s => s, s => new AcceptedEntry(s, new Ballot(round, new NodeId(1)), Value.Batch([new Command("c", s + 1, [(byte)s])]))));
 
-    private static async Task AppendAsync(AzureNodeLog log, string app, AcceptorState before, AcceptorState after) =>
+    private static async Task AppendAsync(AzureAppendBlobNodeLog log, string app, AcceptorState before, AcceptorState after) =>
         await log.AppendAsync(NodeJournal.Change(app, before, after), null);
 
     [Fact]

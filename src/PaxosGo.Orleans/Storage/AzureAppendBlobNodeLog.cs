@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Microsoft.Extensions.Logging;
-using PaxosGo.Core;
 using PaxosGo.Core.Journal;
 using PaxosGo.Core.Journal.Records;
 
@@ -13,9 +11,7 @@ namespace PaxosGo.Orleans.Storage;
 /// <summary>
 /// One node's journal (<see cref="NodeJournal"/>) on Azure Blob Storage: what the node's acceptors
 /// and proposers make durable, for every application, in one append blob, with checkpoints in block
-/// blobs. Every append is one group commit: the changes that arrived while the previous append was
-/// in flight, from any application, go out together in one <c>AppendBlock</c>, and each caller's
-/// task completes once that append returned (the caller then sends its messages: persist before send).
+/// blobs. Every append is one group commit (<see cref="GroupCommitNodeLog"/>): one <c>AppendBlock</c>.
 /// </summary>
 /// <remarks>
 /// <para>Layout in the container: <c>nodes/{node}/log</c> (append blob; its metadata names the
@@ -31,7 +27,7 @@ namespace PaxosGo.Orleans.Storage;
 /// the history. Recovery reads the checkpoint and replays the log; a torn last frame (a crash in the
 /// middle of an append) is dropped, and the log is rolled at once so nothing is appended after it.</para>
 /// </remarks>
-public sealed class AzureNodeLog : INodeLog, IDisposable
+public sealed class AzureAppendBlobNodeLog : GroupCommitNodeLog
 {
     /// <summary>Default batches between checkpoints (far below an append blob's 50,000 blocks, and a short recovery read).</summary>
     public const int DefaultCheckpointEvery = 2_000;
@@ -44,14 +40,7 @@ public sealed class AzureNodeLog : INodeLog, IDisposable
     private readonly BlobContainerClient _container;
     private readonly AppendBlobClient _log;
     private readonly string _prefix;
-    private readonly ILogger _logger;
-    private readonly int _checkpointEvery;
     private readonly long _maxLogBytes;
-    private readonly SemaphoreSlim _recovering = new(1, 1);
-    private readonly object _gate = new();
-    private List<Pending> _queue = new();
-    private bool _writing;
-    private NodeJournal? _journal;
     private ETag _etag;
     private long _length;
     private string? _checkpoint;
@@ -63,113 +52,20 @@ public sealed class AzureNodeLog : INodeLog, IDisposable
     /// <param name="logger">The logger.</param>
     /// <param name="checkpointEvery">Batches between checkpoints.</param>
     /// <param name="maxLogBytes">Log bytes that force a checkpoint.</param>
-    public AzureNodeLog(BlobContainerClient container, string node, ILogger<AzureNodeLog> logger, int checkpointEvery = DefaultCheckpointEvery, long maxLogBytes = DefaultMaxLogBytes)
+    public AzureAppendBlobNodeLog(BlobContainerClient container, string node, ILogger<AzureAppendBlobNodeLog> logger, int checkpointEvery = DefaultCheckpointEvery, long maxLogBytes = DefaultMaxLogBytes)
+        : base($"nodes/{node}/", logger, checkpointEvery)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(checkpointEvery, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLogBytes, 1);
-        _checkpointEvery = checkpointEvery;
-        _maxLogBytes = maxLogBytes;
         ArgumentNullException.ThrowIfNull(container);
-        ArgumentException.ThrowIfNullOrWhiteSpace(node);
-        ArgumentNullException.ThrowIfNull(logger);
+        _maxLogBytes = maxLogBytes;
         _container = container;
         _prefix = $"nodes/{node}/";
         _log = container.GetAppendBlobClient(_prefix + "log");
-        _logger = logger;
     }
 
     /// <inheritdoc />
-    public void Dispose() => _recovering.Dispose();
-
-    /// <summary>Appends (group commits) so far.</summary>
-    public long Appends => Interlocked.Read(ref _appends);
-
-    private long _appends;
-
-    /// <inheritdoc />
-    public async Task<(AcceptorState Acceptor, ProposerState Proposer)> LoadAsync(string application, CancellationToken cancellation = default)
+    protected override async Task WriteAsync(NodeJournal journal, Batch batch, byte[] frame)
     {
-        var journal = await RecoverAsync(cancellation).ConfigureAwait(false);
-        lock (journal)
-        {
-            return (journal.Acceptor(application), journal.Proposer(application));
-        }
-    }
-
-    private async Task<NodeJournal> RecoverAsync(CancellationToken cancellation = default)
-    {
-        if (Volatile.Read(ref _journal) is { } ready) return ready;
-        await _recovering.WaitAsync(cancellation).ConfigureAwait(false);
-        try
-        {
-            if (_journal is { } recovered) return recovered;
-            var journal = await ReadAsync(cancellation).ConfigureAwait(false);
-            Volatile.Write(ref _journal, journal);
-            return journal;
-        }
-        finally
-        {
-            _recovering.Release();
-        }
-    }
-
-    /// <inheritdoc />
-    public Task AppendAsync(AcceptorChange? acceptor, ProposerRound? proposer)
-    {
-        if (acceptor is null && proposer is null) return Task.CompletedTask;
-        var pending = new Pending(acceptor, proposer);
-        bool start;
-        lock (_gate)
-        {
-            _queue.Add(pending);
-            start = !_writing;
-            _writing = true;
-        }
-
-        if (start) _ = Task.Run(WriteLoopAsync);
-        return pending.Done.Task;
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        while (true)
-        {
-            List<Pending> batch;
-            lock (_gate)
-            {
-                if (_queue.Count == 0)
-                {
-                    _writing = false;
-                    return;
-                }
-
-                batch = _queue;
-                _queue = new List<Pending>();
-            }
-
-            try
-            {
-                await CommitAsync(batch).ConfigureAwait(false);
-                foreach (var pending in batch) pending.Done.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                // Whether this append became durable is unknown (a timeout, a retry's 412) or another
-                // writer got in: forget what we believed and read storage again before the next append.
-                Log.AppendFailed(_logger, e, _prefix);
-                Volatile.Write(ref _journal, null);
-                foreach (var pending in batch) pending.Done.TrySetException(e);
-            }
-        }
-    }
-
-    private async Task CommitAsync(List<Pending> pending)
-    {
-        var journal = await RecoverAsync().ConfigureAwait(false);
-        // Only this loop applies batches, so the sequence cannot move under us.
-        var batch = journal.NextBatch(pending.Where(p => p.Acceptor is not null).Select(p => p.Acceptor!), pending.Where(p => p.Proposer is not null).Select(p => p.Proposer!));
-        byte[] frame = NodeJournal.Frame(batch);
-        long start = Stopwatch.GetTimestamp();
         using (var content = new MemoryStream(frame, writable: false))
         {
             var response = await _log.AppendBlockAsync(content, new AppendBlobAppendBlockOptions
@@ -179,23 +75,14 @@ public sealed class AzureNodeLog : INodeLog, IDisposable
             _etag = response.Value.ETag;
         }
 
-        Metrics.RecordPersist(start, "journal");
-        Metrics.StorageRequests.Add(1, new KeyValuePair<string, object?>("kind", "append"));
-        Interlocked.Increment(ref _appends);
         _length += frame.Length;
-        lock (journal)
-        {
-            journal.Apply(batch);
-        }
-
-        if (journal.BatchesSinceCheckpoint >= _checkpointEvery || _length >= _maxLogBytes)
-        {
-            await CheckpointAsync(journal, CancellationToken.None).ConfigureAwait(false);
-        }
     }
 
+    /// <inheritdoc />
+    protected override bool CheckpointDue(NodeJournal journal) => _length >= _maxLogBytes;
+
     /// <summary>Writes the whole state to a new checkpoint, starts the log over after it, and deletes older checkpoints.</summary>
-    private async Task CheckpointAsync(NodeJournal journal, CancellationToken cancellation)
+    protected override async Task CheckpointAsync(NodeJournal journal, CancellationToken cancellation)
     {
         string name = $"{_prefix}checkpoints/{journal.Sequence:D20}";
         byte[] checkpoint;
@@ -220,7 +107,7 @@ public sealed class AzureNodeLog : INodeLog, IDisposable
         string? previous = _checkpoint;
         _checkpoint = name;
         Metrics.StorageRequests.Add(2, new KeyValuePair<string, object?>("kind", "checkpoint"));
-        Log.Checkpointed(_logger, _prefix, journal.Sequence, checkpoint.Length);
+        Log.Checkpointed(Logger, _prefix, journal.Sequence, checkpoint.Length);
         await DeleteOldCheckpointsAsync(name, previous, cancellation).ConfigureAwait(false);
     }
 
@@ -236,11 +123,12 @@ public sealed class AzureNodeLog : INodeLog, IDisposable
         catch (RequestFailedException e)
         {
             // Left for the next checkpoint to delete: it is no longer named by the log.
-            Log.CheckpointCleanupFailed(_logger, e, _prefix, previous ?? "(none)");
+            Log.CheckpointCleanupFailed(Logger, e, _prefix, previous ?? "(none)");
         }
     }
 
-    private async Task<NodeJournal> ReadAsync(CancellationToken cancellation)
+    /// <inheritdoc />
+    protected override async Task<NodeJournal> ReadAsync(CancellationToken cancellation)
     {
         if (!_containerReady)
         {
@@ -282,11 +170,11 @@ public sealed class AzureNodeLog : INodeLog, IDisposable
                 int valid = journal.Replay(bytes);
                 _etag = properties.ETag;
                 _length = bytes.Length;
-                Log.Recovered(_logger, _prefix, journal.Sequence, bytes.Length, _checkpoint ?? "(none)");
+                Log.Recovered(Logger, _prefix, journal.Sequence, bytes.Length, _checkpoint ?? "(none)");
                 if (valid < bytes.Length)
                 {
                     // A torn last append: never write after it. Start the log over from a checkpoint.
-                    Log.TornTail(_logger, _prefix, bytes.Length - valid);
+                    Log.TornTail(Logger, _prefix, bytes.Length - valid);
                     Metrics.TornTails.Add(1);
                     await CheckpointAsync(journal, cancellation).ConfigureAwait(false);
                 }
@@ -298,14 +186,5 @@ public sealed class AzureNodeLog : INodeLog, IDisposable
                 continue; // the log was rolled while we read it: read again
             }
         }
-    }
-
-    private sealed class Pending(AcceptorChange? acceptor, ProposerRound? proposer)
-    {
-        public AcceptorChange? Acceptor { get; } = acceptor;
-
-        public ProposerRound? Proposer { get; } = proposer;
-
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }
