@@ -120,7 +120,24 @@ cluster.SetAction(async (parse, cancellation) =>
     }
 });
 
+var journalKind = new Option<PaxosGo.Orleans.Storage.JournalStorage>("--journal") { Description = "Table or AppendBlob.", DefaultValueFactory = _ => PaxosGo.Orleans.Storage.JournalStorage.Table };
+var writers = new Option<int>("--writers") { Description = "Node journals writing at once, one write in flight each.", DefaultValueFactory = _ => 2 };
+var voteBytes = new Option<int>("--bytes") { Description = "Command bytes in each write's vote.", DefaultValueFactory = _ => 1024 };
+var journal = new Command("journal", "Journal write latency and the storage's CPU per write, through the product's journals (Azurite: --watch azurite=azurite/.azurite.pid).")
+{
+    storage, journalKind, writers, voteBytes, seconds, watch,
+};
+journal.SetAction(async (parse, cancellation) =>
+{
+    var cpu = ProcessCpu.Find(parse.GetValue(watch)!, null);
+    Emit(await JournalWrites.RunAsync(
+        parse.GetValue(storage)!, parse.GetValue(journalKind), parse.GetValue(writers), parse.GetValue(voteBytes),
+        TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(parse.GetValue(seconds)), cpu));
+    return 0;
+});
+
 root.Subcommands.Add(simulator);
+root.Subcommands.Add(journal);
 root.Subcommands.Add(cluster);
 root.Subcommands.Add(core);
 return await root.Parse(args).InvokeAsync();
