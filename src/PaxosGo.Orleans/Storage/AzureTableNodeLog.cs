@@ -197,6 +197,14 @@ public sealed class AzureTableNodeLog : GroupCommitNodeLog
             var found = await _table.GetEntityIfExistsAsync<TableEntity>(_node, HeadRow, cancellationToken: cancellation).ConfigureAwait(false);
             if (!found.HasValue)
             {
+                // A node whose journal is in an append blob must not start over empty here: it would
+                // forget its promises and votes.
+                if (await _container.GetBlobClient(_prefix + "log").ExistsAsync(cancellation).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException(
+                        $"Node '{_node}' keeps its journal in the append blob {_prefix}log of container '{_container.Name}', not in table rows: set PaxosGo:Journal to AppendBlob for this deployment.");
+                }
+
                 try
                 {
                     var created = await _table.AddEntityAsync(Head(0, "", 0), cancellation).ConfigureAwait(false);

@@ -160,5 +160,20 @@ public sealed class AzureTableNodeLogTests(AzuriteFixture azurite) : IAsyncLifet
         Assert.Equivalent(big.Accepted, (await reader.LoadAsync("kv")).Acceptor.Accepted);
     }
 
+    [Fact]
+    public async Task ANodeWhoseJournalIsInAnAppendBlob_IsNotStartedOverEmptyInTableRows_TheErrorNamesTheSetting()
+    {
+        using (var blobJournal = new AzureAppendBlobNodeLog(_container, "node-a", NullLogger<AzureAppendBlobNodeLog>.Instance))
+        {
+            await blobJournal.LoadAsync("kv");
+            await blobJournal.AppendAsync(NodeJournal.Change("kv", AcceptorState.Initial, Promised(4, 0)), null);
+        }
+
+        using var log = Open();
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => log.LoadAsync("kv"));
+        Assert.Contains("PaxosGo:Journal to AppendBlob", refused.Message, StringComparison.Ordinal);
+        Assert.Empty(await RowsAsync()); // nothing written: no head that would hide the votes
+    }
+
     private static string AzureTableNodeLogRow(ulong sequence) => "b" + sequence.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
 }
