@@ -24,14 +24,14 @@ namespace PaxosGo.Bench;
 internal static class ClusterLoad
 {
     public static async Task<object> RunAsync(
-        string storage, string clusterId, string serviceId, string application, string adminKeyFile, string meshFile, int clients, TimeSpan warmup, TimeSpan duration, bool sessions, ProcessCpu cpu, long commands = 0)
+        string storage, string clusterId, string serviceId, IReadOnlyList<string> applications, string adminKeyFile, string meshFile, int clients, TimeSpan warmup, TimeSpan duration, bool sessions, ProcessCpu cpu, long commands = 0)
     {
         using var adminKey = NodeKey.Load(adminKeyFile);
         var mesh = Mesh.Load(meshFile);
         var keys = Enumerable.Range(0, clients).Select(_ => NodeKey.Generate()).ToArray();
         try
         {
-            return await RunAsync(storage, clusterId, serviceId, application, adminKey, mesh, keys, warmup, duration, sessions, cpu, commands);
+            return await RunAsync(storage, clusterId, serviceId, applications, adminKey, mesh, keys, warmup, duration, sessions, cpu, commands);
         }
         finally
         {
@@ -40,7 +40,7 @@ internal static class ClusterLoad
     }
 
     private static async Task<object> RunAsync(
-        string storage, string clusterId, string serviceId, string application, NodeKey adminKey, Mesh mesh, NodeKey[] keys, TimeSpan warmup, TimeSpan duration, bool sessions, ProcessCpu cpu, long commands)
+        string storage, string clusterId, string serviceId, IReadOnlyList<string> applications, NodeKey adminKey, Mesh mesh, NodeKey[] keys, TimeSpan warmup, TimeSpan duration, bool sessions, ProcessCpu cpu, long commands)
     {
         int clients = keys.Length;
         // One Orleans connection for the whole load, authenticated (TLS) as the administrator; every load
@@ -54,18 +54,23 @@ internal static class ClusterLoad
             .Build();
         await host.StartAsync();
         var grains = host.Services.GetRequiredService<IClusterClient>();
-        var app = grains.GetGrain<IApplicationGrain>(application);
+        // Load client c works on application c mod the number of applications.
+        string ApplicationOf(int c) => applications[c % applications.Count];
 
-        // Register every load client. The administrator's request ids must increase: the Unix time in
-        // microseconds, and at least one more than the previous one.
+        // Register every load client in its application. The administrator's request ids must increase:
+        // the Unix time in microseconds, and at least one more than the previous one.
         var admin = CommandSigner.ForAdministrator(adminKey);
         ulong adminRequest = 0;
-        foreach (var key in keys)
+        for (int c = 0; c < clients; c++)
         {
             ulong now = (ulong)((DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond);
             adminRequest = Math.Max(now, adminRequest + 1);
-            await RegisterAsync(app, admin.Registration(application, adminRequest, register: true, key.NodeId, key.PublicKey));
+            var key = keys[c];
+            await RegisterAsync(grains.GetGrain<IApplicationGrain>(ApplicationOf(c)), admin.Registration(ApplicationOf(c), adminRequest, register: true, key.NodeId, key.PublicKey));
         }
+
+        // The node that answered each application's last reply as its leader (the reply's hint, or the node itself).
+        var leaders = new string?[clients];
 
         long measuring = 0, stopping = 0, errors = 0, committed = 0;
         // With a command count: when the first and the last tenth of the measured commands began and ended.
@@ -79,7 +84,7 @@ internal static class ClusterLoad
             latencies[c] = new List<double>();
             seen[c] = new HashSet<ulong>();
             ulong lastState = 0;
-            using var client = new PaxosGoClient(grains, application, new CommandSigner(keys[c]), firstRequestId: 1, new PaxosGoClientOptions { UseSessions = sessions });
+            using var client = new PaxosGoClient(grains, ApplicationOf(c), new CommandSigner(keys[c]), firstRequestId: 1, new PaxosGoClientOptions { UseSessions = sessions });
             var payload = new byte[8];
             BinaryPrimitives.WriteUInt64LittleEndian(payload, 1);
             while (Interlocked.Read(ref stopping) == 0)
@@ -95,6 +100,7 @@ internal static class ClusterLoad
                     }
 
                     lastState = reply.State;
+                    leaders[c] = reply.Leader ?? reply.Node;
                 }
                 catch (CommandRejectedException e)
                 {
@@ -145,6 +151,7 @@ internal static class ClusterLoad
         Interlocked.Exchange(ref measuring, 0);
         double seconds = clock.Elapsed.TotalSeconds;
         var cores = ProcessCpu.Cores(cpuBefore, cpu.Sample(), seconds);
+        var resident = cpu.ResidentMegabytes();
         Interlocked.Exchange(ref stopping, 1);
         await Task.WhenAll(workers);
         await host.StopAsync();
@@ -160,7 +167,10 @@ internal static class ClusterLoad
         return new
         {
             bench = "cluster",
-            application,
+            application = applications.Count == 1 ? applications[0] : null,
+            applications = applications.Count,
+            leaders = Enumerable.Range(0, Math.Min(clients, applications.Count)).GroupBy(c => leaders[c] ?? "?")
+                .OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             auth = sessions ? "session" : "signed",
             clients,
             seconds = Math.Round(seconds, 1),
@@ -173,6 +183,7 @@ internal static class ClusterLoad
             errors,
             cpu_cores = cores,
             cpu_ms_per_command = all.Length == 0 ? 0 : Math.Round(cores.Values.Sum() * seconds * 1000 / all.Length, 3),
+            resident_mb = resident,
             first_tenth_ops_per_second = commands > 0 ? Rate(measureStart, Interlocked.Read(ref firstTenthDone)) : (double?)null,
             last_tenth_ops_per_second = commands > 0 ? Rate(Interlocked.Read(ref lastTenthStart), Interlocked.Read(ref allDone)) : (double?)null,
             storage_bytes_before = storageBefore,

@@ -52,6 +52,26 @@ internal sealed class ProcessCpu
         return result;
     }
 
+    /// <summary>Resident memory (<c>VmRSS</c>) of each watched process, in MB (absent when it has gone).</summary>
+    public Dictionary<string, long> ResidentMegabytes()
+    {
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (name, pid) in _processes)
+        {
+            try
+            {
+                string? line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+                if (line is not null && long.TryParse(line["VmRSS:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), out long kb)) result[name] = kb / 1024;
+            }
+            catch (IOException)
+            {
+                // Gone.
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Cores each process used between two samples taken <paramref name="seconds"/> apart.</summary>
     public static Dictionary<string, double> Cores(Dictionary<string, double> before, Dictionary<string, double> after, double seconds) =>
         after.Where(a => before.ContainsKey(a.Key))

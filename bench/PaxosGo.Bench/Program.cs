@@ -63,7 +63,17 @@ core.SetAction(parse =>
 var storage = new Option<string>("--storage") { Description = "Storage connection string of the cluster.", DefaultValueFactory = _ => "UseDevelopmentStorage=true" };
 var clusterId = new Option<string>("--cluster-id") { Description = "Orleans cluster id.", DefaultValueFactory = _ => "local" };
 var serviceId = new Option<string>("--service-id") { Description = "Orleans service id.", DefaultValueFactory = _ => "local" };
-var application = new Option<string>("--app") { Description = "Application.", DefaultValueFactory = _ => "counter" };
+var application = new Option<string[]>("--app")
+{
+    Description = "Application(s); with several (--app counter app0002 ...), load client c works on the c-th modulo their number.",
+    DefaultValueFactory = _ => ["counter"],
+    AllowMultipleArgumentsPerToken = true,
+};
+var applicationCount = new Option<int>("--apps")
+{
+    Description = "Instead of --app: the first N applications deploy/local-cluster.sh names when PAXOSGO_PaxosGo__Applications lists counter,app0002,app0003,...",
+    DefaultValueFactory = _ => 0,
+};
 var adminKey = new Option<string>("--admin-key")
 {
     Description = "The administrator's key file (the silos' PaxosGo:AdminPublicKey); it registers one fresh in-memory key per load client.",
@@ -96,17 +106,21 @@ var auth = new Option<string>("--auth") { Description = "How clients authenticat
 auth.AcceptOnlyFromAmong("session", "signed");
 var cluster = new Command("cluster", "Committed commands per second and latency against a running cluster (deploy/local-cluster.sh).")
 {
-    storage, clusterId, serviceId, application, adminKey, meshFile, loadClients, seconds, auth, watch, clusterDir, totalCommands,
+    storage, clusterId, serviceId, application, applicationCount, adminKey, meshFile, loadClients, seconds, auth, watch, clusterDir, totalCommands,
 };
 cluster.SetAction(async (parse, cancellation) =>
 {
     try
     {
         var cpu = ProcessCpu.Find(parse.GetValue(watch)!, parse.GetValue(clusterDir));
+        int count = parse.GetValue(applicationCount);
+        string[] applications = count > 0
+            ? Enumerable.Range(1, count).Select(i => i == 1 ? "counter" : $"app{i:D4}").ToArray()
+            : parse.GetValue(application)!;
         foreach (int level in parse.GetValue(loadClients)!)
         {
             Emit(await ClusterLoad.RunAsync(
-                parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, parse.GetValue(application)!,
+                parse.GetValue(storage)!, parse.GetValue(clusterId)!, parse.GetValue(serviceId)!, applications,
                 parse.GetValue(adminKey)!, parse.GetValue(meshFile)!, level, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(parse.GetValue(seconds)),
                 parse.GetValue(auth) == "session", cpu, parse.GetValue(totalCommands)));
         }
