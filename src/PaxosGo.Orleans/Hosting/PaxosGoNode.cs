@@ -22,8 +22,10 @@ public sealed class PaxosGoNode
         Options.Validate();
         AdminPublicKey = Options.AdminKeyBytes();
         ClusterDigest = ClusterDigests.Compute(identity.Mesh, AdminPublicKey);
-        Signer = new EnvelopeSigner(identity, ClusterDigest);
-        Verifier = new EnvelopeVerifier(identity.Mesh, ClusterDigest);
+        // Envelopes between this node's own grains are sealed with the process's local key (an HMAC),
+        // envelopes between nodes signed with the node's Ed25519 key.
+        Signer = new EnvelopeSigner(identity, ClusterDigest, Attestation);
+        Verifier = new EnvelopeVerifier(identity.Mesh, ClusterDigest, identity.Index, Attestation);
         NodeIds = Enumerable.Range(0, identity.Mesh.Count).Select(i => new NodeId(i)).ToArray();
         _adminVerifier = new Ed25519Verifier(AdminPublicKey);
     }

@@ -8,12 +8,18 @@ public sealed class EnvelopeSigner
 {
     private readonly NodeIdentity identity;
     private readonly byte[] cluster;
+    private readonly LocalAttestation? local;
 
     /// <summary>Creates a signer that signs as <paramref name="identity"/> of the cluster <paramref name="clusterDigest"/>.</summary>
     /// <param name="identity">This node's identity.</param>
     /// <param name="clusterDigest">This node's <see cref="ClusterDigest"/>.</param>
-    public EnvelopeSigner(NodeIdentity identity, byte[] clusterDigest)
+    /// <param name="local">
+    /// This process's local key: envelopes to this node itself are sealed with it (an HMAC, no other
+    /// process can make one) instead of signed; without it every envelope is signed.
+    /// </param>
+    public EnvelopeSigner(NodeIdentity identity, byte[] clusterDigest, LocalAttestation? local = null)
     {
+        this.local = local;
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(clusterDigest);
         if (clusterDigest.Length != ClusterDigest.Length) throw new ArgumentException($"A cluster digest is {ClusterDigest.Length} bytes.", nameof(clusterDigest));
@@ -49,8 +55,9 @@ public sealed class EnvelopeSigner
         ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, EnvelopeEncoding.MaxPayloadBytes);
 
         var from = identity.Index;
-        var signature = EnvelopeEncoding.WithCanonicalBytes(
-            cluster, application, from, to, (byte)role, payload, identity, static (bytes, id) => id.Sign(bytes));
+        var signature = to == from && local is not null
+            ? EnvelopeEncoding.WithCanonicalBytes(cluster, application, from, to, (byte)role, payload, local, static (bytes, key) => key.SealEnvelope(bytes))
+            : EnvelopeEncoding.WithCanonicalBytes(cluster, application, from, to, (byte)role, payload, identity, static (bytes, id) => id.Sign(bytes));
         return new SignedEnvelope(application, from, to, (byte)role, payload, signature, cluster);
     }
 }

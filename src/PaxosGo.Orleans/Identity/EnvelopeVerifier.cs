@@ -14,6 +14,8 @@ public sealed class EnvelopeVerifier
 
     private readonly Mesh mesh;
     private readonly byte[] cluster;
+    private readonly int self;
+    private readonly LocalAttestation? local;
 
     // Imported once per node; null when a mesh key cannot be imported (every envelope from it then fails).
     private readonly PublicKey?[] publicKeys;
@@ -21,8 +23,15 @@ public sealed class EnvelopeVerifier
     /// <summary>Creates a verifier trusting exactly the keys of <paramref name="mesh"/>, for senders configured as <paramref name="clusterDigest"/> says.</summary>
     /// <param name="mesh">The mesh.</param>
     /// <param name="clusterDigest">This node's <see cref="ClusterDigest"/>: senders must have the same.</param>
-    public EnvelopeVerifier(Mesh mesh, byte[] clusterDigest)
+    /// <param name="self">With <paramref name="local"/>: this node's mesh index.</param>
+    /// <param name="local">
+    /// This process's local key: an envelope from this node itself must carry its seal (see
+    /// <see cref="EnvelopeSigner"/>), not a signature; without it every envelope must be signed.
+    /// </param>
+    public EnvelopeVerifier(Mesh mesh, byte[] clusterDigest, int self = -1, LocalAttestation? local = null)
     {
+        this.self = self;
+        this.local = local;
         ArgumentNullException.ThrowIfNull(mesh);
         ArgumentNullException.ThrowIfNull(clusterDigest);
         this.mesh = mesh;
@@ -75,9 +84,12 @@ public sealed class EnvelopeVerifier
             throw Reject(RejectionCodes.Malformed, $"the envelope from node {envelope.From} has a {envelope.Payload.Length}-byte payload; the limit is {EnvelopeEncoding.MaxPayloadBytes}");
         }
 
-        if (envelope.Signature.Length != NodeKey.SignatureLength)
+        // From this node itself: sealed with this process's local key, which no other process has.
+        bool fromSelf = local is not null && envelope.From == self;
+        int sealLength = fromSelf ? LocalAttestation.Length : NodeKey.SignatureLength;
+        if (envelope.Signature.Length != sealLength)
         {
-            throw Reject(RejectionCodes.BadSignature, $"the envelope from node {envelope.From} has a {envelope.Signature.Length}-byte signature; expected {NodeKey.SignatureLength}");
+            throw Reject(RejectionCodes.BadSignature, $"the envelope from node {envelope.From} has a {envelope.Signature.Length}-byte signature; expected {sealLength}");
         }
 
         if (envelope.From < 0 || envelope.From >= mesh.Count)
@@ -100,6 +112,19 @@ public sealed class EnvelopeVerifier
                 RejectionCodes.Misdirected,
                 $"the envelope from node {envelope.From} ('{sender}') is addressed to node {envelope.To}, role {envelope.Role}, application '{envelope.Application}', " +
                 $"but was received by node {expectedTo}, role {(byte)expectedRole} ({expectedRole}), application '{expectedApplication}'");
+        }
+
+        if (fromSelf)
+        {
+            bool sealedHere = EnvelopeEncoding.WithCanonicalBytes(
+                cluster, envelope.Application, envelope.From, envelope.To, envelope.Role, envelope.Payload,
+                (Key: local!, envelope.Signature), static (bytes, s) => s.Key.VerifiesEnvelope(s.Signature, bytes));
+            if (!sealedHere)
+            {
+                throw Reject(RejectionCodes.BadSignature, $"the envelope claims to come from this node ('{sender}') but does not carry this process's seal");
+            }
+
+            return;
         }
 
         var publicKey = publicKeys[envelope.From];

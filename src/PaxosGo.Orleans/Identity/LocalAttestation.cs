@@ -40,6 +40,12 @@ public sealed class LocalAttestation
         }
     }
 
+    /// <summary>The seal of a protocol envelope this node sends to itself (<paramref name="canonical"/>: the envelope's canonical bytes).</summary>
+    public byte[] SealEnvelope(ReadOnlySpan<byte> canonical) => Attest(InternalCall.Envelope, "", "", 0, canonical);
+
+    /// <summary>Whether <paramref name="seal"/> is this node's seal of the envelope whose canonical bytes are <paramref name="canonical"/> (constant time).</summary>
+    public bool VerifiesEnvelope(byte[]? seal, ReadOnlySpan<byte> canonical) => Verifies(seal, InternalCall.Envelope, "", "", 0, canonical);
+
     private static byte[] Canonical(InternalCall call, string application, string text, ulong number, ReadOnlySpan<byte> data)
     {
         ArgumentNullException.ThrowIfNull(application);
@@ -78,4 +84,7 @@ public enum InternalCall : byte
 
     /// <summary>The entry grain looks a client up in the node's replica.</summary>
     LookupClient = 5,
+
+    /// <summary>A protocol envelope one of the node's grains sends to another of the same node.</summary>
+    Envelope = 6,
 }
