@@ -6,7 +6,7 @@ namespace PaxosGo.Orleans.Storage;
 /// <summary>
 /// Where one node's acceptors and proposers keep what they must not forget: every application's
 /// promise, votes and truncation point, and every proposer's highest round (a <see cref="Core.Journal.NodeJournal"/>).
-/// One per silo. <see cref="AzureAppendBlobNodeLog"/> keeps it on Azure Blob Storage.
+/// One per silo. <see cref="AzureTableNodeLog"/> keeps it in Azure table rows, <see cref="AzureAppendBlobNodeLog"/> in an append blob.
 /// </summary>
 public interface INodeLog
 {
