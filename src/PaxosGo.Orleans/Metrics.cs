@@ -49,7 +49,7 @@ internal static class Metrics
 
     /// <summary>Ed25519 operations on protocol envelopes (tag <c>op</c>: sign, verify).</summary>
     public static readonly Counter<long> EnvelopeSignatures =
-        Meter.CreateCounter<long>("paxosgo.envelope.signatures", description: "Ed25519 signatures made and checked on node-to-node protocol envelopes");
+        Meter.CreateCounter<long>("paxosgo.envelope.signatures", description: "Protocol envelopes sealed and checked: op sign and verify (Ed25519, between nodes), local-seal and local-check (HMAC, within a node)");
 
     /// <summary>Activations of protocol grains (tags <c>role</c>, then <c>node</c>): beyond one per grain, each is a reload from storage.</summary>
     public static readonly Counter<long> GrainsActivated =
