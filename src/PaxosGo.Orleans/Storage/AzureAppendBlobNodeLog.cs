@@ -84,18 +84,7 @@ public sealed class AzureAppendBlobNodeLog : GroupCommitNodeLog
     /// <summary>Writes the whole state to a new checkpoint, starts the log over after it, and deletes older checkpoints.</summary>
     protected override async Task CheckpointAsync(NodeJournal journal, CancellationToken cancellation)
     {
-        string name = $"{_prefix}checkpoints/{journal.Sequence:D20}";
-        byte[] checkpoint;
-        lock (journal)
-        {
-            checkpoint = journal.TakeCheckpoint();
-        }
-
-        using (var content = new MemoryStream(checkpoint, writable: false))
-        {
-            // The same sequence always holds the same state: overwriting an earlier attempt is harmless.
-            await _container.GetBlockBlobClient(name).UploadAsync(content, new BlobUploadOptions(), cancellation).ConfigureAwait(false);
-        }
+        var (name, bytes) = await CheckpointBlob.WriteAsync(_container, _prefix, journal, cancellation).ConfigureAwait(false);
 
         var created = await _log.CreateAsync(new AppendBlobCreateOptions
         {
@@ -107,7 +96,7 @@ public sealed class AzureAppendBlobNodeLog : GroupCommitNodeLog
         string? previous = _checkpoint;
         _checkpoint = name;
         Metrics.StorageRequests.Add(2, new KeyValuePair<string, object?>("kind", "checkpoint"));
-        Log.Checkpointed(Logger, _prefix, journal.Sequence, checkpoint.Length);
+        Log.Checkpointed(Logger, _prefix, journal.Sequence, bytes);
         await DeleteOldCheckpointsAsync(name, previous, cancellation).ConfigureAwait(false);
     }
 

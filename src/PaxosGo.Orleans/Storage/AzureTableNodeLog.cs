@@ -125,25 +125,14 @@ public sealed class AzureTableNodeLog : GroupCommitNodeLog
     protected override async Task CheckpointAsync(NodeJournal journal, CancellationToken cancellation)
     {
         ulong sequence = journal.Sequence;
-        string name = $"{_prefix}checkpoints/{sequence:D20}";
-        byte[] checkpoint;
-        lock (journal)
-        {
-            checkpoint = journal.TakeCheckpoint();
-        }
-
-        using (var content = new MemoryStream(checkpoint, writable: false))
-        {
-            // The same sequence always holds the same state: overwriting an earlier attempt is harmless.
-            await _container.GetBlobClient(name).UploadAsync(content, new BlobUploadOptions(), cancellation).ConfigureAwait(false);
-        }
+        var (name, bytes) = await CheckpointBlob.WriteAsync(_container, _prefix, journal, cancellation).ConfigureAwait(false);
 
         var moved = await _table.UpdateEntityAsync(Head(sequence, name, sequence), _headEtag, TableUpdateMode.Replace, cancellation).ConfigureAwait(false);
         _headEtag = moved.Headers.ETag ?? throw new InvalidOperationException("The journal's head came back without an ETag.");
         _checkpoint = name;
         _checkpointSequence = sequence;
         Metrics.StorageRequests.Add(2, new KeyValuePair<string, object?>("kind", "checkpoint"));
-        Log.Checkpointed(Logger, Description, sequence, checkpoint.Length);
+        Log.Checkpointed(Logger, Description, sequence, bytes);
         await DeleteCoveredAsync(name, sequence, cancellation).ConfigureAwait(false);
     }
 

@@ -25,12 +25,9 @@ public sealed class AzureAppendBlobNodeLogTests(AzuriteFixture azurite) : IAsync
     private AzureAppendBlobNodeLog Open(int checkpointEvery = AzureAppendBlobNodeLog.DefaultCheckpointEvery) =>
         new(_container, "node-a", NullLogger<AzureAppendBlobNodeLog>.Instance, checkpointEvery);
 
-    private static AcceptorState Promised(ulong round, params ulong[] slots) =>
-        new(new Ballot(round, new NodeId(1)), 0, slots.ToImmutableSortedDictionary(
-            s => s, s => new AcceptedEntry(s, new Ballot(round, new NodeId(1)), Value.Batch([new Command("c", s + 1, [(byte)s])]))));
+    private static AcceptorState Promised(ulong round, params ulong[] slots) => JournalStates.Promised(round, 1, slots);
 
-    private static async Task AppendAsync(AzureAppendBlobNodeLog log, string app, AcceptorState before, AcceptorState after) =>
-        await log.AppendAsync(NodeJournal.Change(app, before, after), null);
+    private static Task AppendAsync(INodeLog log, string app, AcceptorState before, AcceptorState after) => JournalStates.AppendAsync(log, app, before, after);
 
     [Fact]
     public async Task ConcurrentChangesOfManyApplications_GoOutInFewerAppends_AndARestartReadsEveryOneBack()

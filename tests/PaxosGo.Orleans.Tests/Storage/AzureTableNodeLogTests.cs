@@ -30,14 +30,9 @@ public sealed class AzureTableNodeLogTests(AzuriteFixture azurite) : IAsyncLifet
     private AzureTableNodeLog Open(int checkpointEvery = AzureTableNodeLog.DefaultCheckpointEvery) =>
         new(Table, _container, "node-a", NullLogger<AzureTableNodeLog>.Instance, checkpointEvery);
 
-    private static AcceptorState Promised(ulong round, params ulong[] slots) => PromisedWith(round, 1, slots);
+    private static AcceptorState Promised(ulong round, params ulong[] slots) => JournalStates.Promised(round, 1, slots);
 
-    private static AcceptorState PromisedWith(ulong round, int payloadBytes, params ulong[] slots) =>
-        new(new Ballot(round, new NodeId(1)), 0, slots.ToImmutableSortedDictionary(
-            s => s, s => new AcceptedEntry(s, new Ballot(round, new NodeId(1)), Value.Batch([new Command("c", s + 1, Enumerable.Repeat((byte)s, payloadBytes).ToArray())]))));
-
-    private static async Task AppendAsync(AzureTableNodeLog log, string app, AcceptorState before, AcceptorState after) =>
-        await log.AppendAsync(NodeJournal.Change(app, before, after), null);
+    private static Task AppendAsync(INodeLog log, string app, AcceptorState before, AcceptorState after) => JournalStates.AppendAsync(log, app, before, after);
 
     private async Task<List<string>> RowsAsync()
     {
@@ -138,7 +133,7 @@ public sealed class AzureTableNodeLogTests(AzuriteFixture azurite) : IAsyncLifet
     [Fact]
     public async Task ABatchTooLargeForARow_GoesToABlobCommittedByTheRow_AndIsReadBack_AndDeletedWithTheRowsAtTheNextCheckpoint()
     {
-        var big = PromisedWith(1, 100 * 1024, 0); // one vote of 100 KiB: more than a row's binary property holds
+        var big = JournalStates.Promised(1, 100 * 1024, 0); // one vote of 100 KiB: more than a row's binary property holds
         using (var log = Open(checkpointEvery: 3))
         {
             await log.LoadAsync("kv");
