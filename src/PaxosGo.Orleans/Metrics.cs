@@ -49,7 +49,15 @@ internal static class Metrics
 
     /// <summary>Ed25519 operations on protocol envelopes (tag <c>op</c>: sign, verify).</summary>
     public static readonly Counter<long> EnvelopeSignatures =
-        Meter.CreateCounter<long>("paxosgo.envelope.signatures", description: "Protocol envelopes sealed and checked: op sign and verify (Ed25519, between nodes), local-seal and local-check (HMAC, within a node)");
+        Meter.CreateCounter<long>("paxosgo.envelope.signatures", description: "Protocol messages sealed and checked: op sign and verify (Ed25519 over an envelope or a whole link batch, between nodes), local-seal and local-check (HMAC, within a node)");
+
+    /// <summary>Batches on the links between nodes (tag <c>direction</c>: sent, received): one signature each.</summary>
+    public static readonly Counter<long> LinkBatches =
+        Meter.CreateCounter<long>("paxosgo.link.batches", description: "Link batches between nodes (direction sent or received), each under one signature");
+
+    /// <summary>Protocol messages carried by link batches (direction sent or received).</summary>
+    public static readonly Counter<long> LinkMessages =
+        Meter.CreateCounter<long>("paxosgo.link.messages", description: "Protocol messages carried by link batches between nodes (direction sent or received)");
 
     /// <summary>Activations of protocol grains (tags <c>role</c>, then <c>node</c>): beyond one per grain, each is a reload from storage.</summary>
     public static readonly Counter<long> GrainsActivated =

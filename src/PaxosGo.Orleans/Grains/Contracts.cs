@@ -32,7 +32,42 @@ public interface IProtocolGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [OneWay]
     Task Post(SignedEnvelope envelope);
+
+    /// <summary>
+    /// Messages of another node that this node's <see cref="INodeLinkGrain"/> received in a verified
+    /// <see cref="LinkBatch"/> and relays, all of one application and role, in one one-way call. Only
+    /// this node's link grain can make the <paramref name="attestation"/> (<see cref="InternalCalls"/>);
+    /// without it, or addressed to another application or role, the call is refused and counted.
+    /// </summary>
+    [AlwaysInterleave]
+    [OneWay]
+    Task Relay(RelayedMessages messages, byte[] attestation);
 }
+
+/// <summary>
+/// The end of one node's link from another node (key <c>{sender node}/{this node}</c>, pinned to this
+/// node): receives that node's <see cref="LinkBatch"/>es, checks each once (signature, addressing,
+/// replay) and relays its messages to this node's grains.
+/// </summary>
+public interface INodeLinkGrain : IGrainWithStringKey
+{
+    /// <summary>A batch of the sender's protocol messages, one-way; a refused batch is dropped whole and counted.</summary>
+    [AlwaysInterleave]
+    [OneWay]
+    Task Post(LinkBatch batch);
+}
+
+/// <summary>Messages from node <paramref name="From"/> for one role of one application, relayed by this node's link grain.</summary>
+/// <param name="Application">The application.</param>
+/// <param name="Role">The receiving role, as <c>(byte)PaxosGo.Core.Role</c>.</param>
+/// <param name="From">The sending node's mesh index (whose signature the link checked).</param>
+/// <param name="Payloads">The encoded messages, in the order sent.</param>
+[GenerateSerializer, Immutable]
+public sealed record RelayedMessages(
+    [property: Id(0)] string Application,
+    [property: Id(1)] byte Role,
+    [property: Id(2)] int From,
+    [property: Id(3)] byte[][] Payloads);
 
 /// <summary>An application's acceptor on one node (key <c>{application}/{node}</c>), pinned to that node's silo.</summary>
 public interface IAcceptorGrain : IProtocolGrain

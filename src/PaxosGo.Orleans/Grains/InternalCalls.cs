@@ -96,4 +96,53 @@ internal static class InternalCalls
     /// <summary>Refuses a lookup that this node's entry grain did not ask for.</summary>
     public static void CheckLookupClient(this PaxosGoNode node, string application, string clientId, byte[] attestation) =>
         node.Attestation.Require(attestation, InternalCall.LookupClient, application, clientId ?? "", 0, default);
+
+    /// <summary>The most messages one <see cref="IProtocolGrain.Relay"/> call carries (a link batch's most).</summary>
+    public static int MaxRelayBatch => EnvelopeEncoding.MaxBatchItems;
+
+    /// <summary>Relays verified messages of another node to one of this node's grains, in one one-way call with one attestation.</summary>
+    public static Task Relay(this PaxosGoNode node, IGrainFactory grains, RelayedMessages messages)
+    {
+        string key = GrainKeys.For(messages.Application, node.Identity.Name);
+        IProtocolGrain target = (PaxosGo.Core.Role)messages.Role switch
+        {
+            PaxosGo.Core.Role.Acceptor => grains.GetGrain<IAcceptorGrain>(key),
+            PaxosGo.Core.Role.Proposer => grains.GetGrain<IProposerGrain>(key),
+            _ => grains.GetGrain<ILearnerGrain>(key),
+        };
+        return target.Relay(messages, node.Attestation.Attest(InternalCall.Relay, messages.Application, "", RelayNumber(messages), RelayBody(messages.Payloads)));
+    }
+
+    /// <summary>Refuses relayed messages that this node's link grain did not hand over (or a relay that is empty, too large or has a missing field).</summary>
+    public static void CheckRelay(this PaxosGoNode node, RelayedMessages? messages, byte[] attestation)
+    {
+        if (messages?.Application is null || messages.Payloads is null || messages.Payloads.Length == 0 || messages.Payloads.Length > MaxRelayBatch
+            || messages.Payloads.Any(p => p is null))
+        {
+            throw new ProtocolMessageRejectedException(RejectionCodes.Malformed, $"A Relay carries 1 to {MaxRelayBatch} messages, each with a payload.");
+        }
+
+        node.Attestation.Require(attestation, InternalCall.Relay, messages.Application, "", RelayNumber(messages), RelayBody(messages.Payloads));
+    }
+
+    // Role, sender and count, in one number: (role << 56) | (sender << 24) | count.
+    private static ulong RelayNumber(RelayedMessages messages) =>
+        ((ulong)messages.Role << 56) | ((ulong)(uint)messages.From << 24) | (uint)messages.Payloads.Length;
+
+    /// <summary>The payloads as the attestation covers them: each prefixed by its length (int32).</summary>
+    private static byte[] RelayBody(byte[][] payloads)
+    {
+        int size = 0;
+        foreach (var p in payloads) size += 4 + p.Length;
+        var body = new byte[size];
+        var span = body.AsSpan();
+        foreach (var p in payloads)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(span, p.Length);
+            p.CopyTo(span[4..]);
+            span = span[(4 + p.Length)..];
+        }
+
+        return body;
+    }
 }

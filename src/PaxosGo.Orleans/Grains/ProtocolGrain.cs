@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PaxosGo.Core;
 using PaxosGo.Core.Hosting;
 using PaxosGo.Orleans.Hosting;
 using PaxosGo.Orleans.Identity;
+using PaxosGo.Orleans.Transport;
 using PaxosGo.Orleans.Wire;
 
 namespace PaxosGo.Orleans.Grains;
@@ -24,6 +26,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
     private bool _pumping;
     private bool _tickQueued;
     private bool _failed;
+    private NodeLinks? _links;
 
     /// <summary>Creates the grain for this silo's node.</summary>
     protected ProtocolGrain(PaxosGoNode node, ILogger logger)
@@ -68,6 +71,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         }
 
         Application = application;
+        _links = ServiceProvider.GetRequiredService<NodeLinks>();
         Metrics.GrainsActivated.Add(1, new KeyValuePair<string, object?>("role", Role.ToString()), new KeyValuePair<string, object?>("node", node));
         return base.OnActivateAsync(cancellationToken);
     }
@@ -83,6 +87,13 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
     public Task Post(SignedEnvelope envelope)
     {
         Guard(() => Accept(envelope));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task Relay(RelayedMessages messages, byte[] attestation)
+    {
+        Guard(() => AcceptRelayed(messages, attestation));
         return Task.CompletedTask;
     }
 
@@ -123,6 +134,43 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         }
 
         Enqueue(message);
+    }
+
+    // Messages another node sent in a link batch that this node's link grain verified: the grain only
+    // checks the link's attestation (an HMAC), then each message's claimed sender.
+    private void AcceptRelayed(RelayedMessages messages, byte[] attestation)
+    {
+        Node.CheckRelay(messages, attestation);
+        Metrics.EnvelopeSignatures.Add(1, new KeyValuePair<string, object?>("op", "local-check"));
+        if (messages.Role != (byte)Role || !string.Equals(messages.Application, Application, StringComparison.Ordinal))
+        {
+            throw new ProtocolMessageRejectedException(
+                RejectionCodes.Misdirected,
+                $"Messages for role {messages.Role}, application '{messages.Application}' were relayed to the {Role} of '{Application}'.");
+        }
+
+        foreach (var payload in messages.Payloads)
+        {
+            Message message;
+            try
+            {
+                message = WireCodec.DecodeMessage(payload);
+            }
+            catch (WireFormatException)
+            {
+                Metrics.MessagesRejected.Add(1, new KeyValuePair<string, object?>("code", RejectionCodes.Malformed));
+                continue;
+            }
+
+            // The link checked who signed the batch: no node speaks for another inside it either.
+            if (message.From.Value != messages.From)
+            {
+                Metrics.MessagesRejected.Add(1, new KeyValuePair<string, object?>("code", RejectionCodes.Misdirected));
+                continue;
+            }
+
+            Enqueue(message);
+        }
     }
 
     /// <summary>What checking <paramref name="envelope"/> costs: a local seal (from this node itself) or a signature.</summary>
@@ -198,11 +246,16 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
             TaskScheduler.Current);
     }
 
-    /// <summary>Signs and sends messages to their grains, one-way: a lost message is retried by the protocol.</summary>
+    /// <summary>
+    /// Sends messages to their grains, one-way (a lost message is retried by the protocol): to this
+    /// node's own grains sealed with the local key, to other nodes through their links
+    /// (<see cref="NodeLinks"/>), which sign whatever the node has for a peer once per batch.
+    /// </summary>
     protected void Send(IReadOnlyList<Envelope> envelopes)
     {
         if (envelopes.Count == 0) return;
         var encoded = new Dictionary<Message, byte[]>(ReferenceEqualityComparer.Instance);
+        ulong peers = 0; // the links used (a bit per node; larger meshes flush every link)
         foreach (var envelope in envelopes)
         {
             if (!encoded.TryGetValue(envelope.Message, out var payload))
@@ -211,9 +264,16 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
                 encoded[envelope.Message] = payload;
             }
 
+            if (envelope.To != Node.Self)
+            {
+                _links!.Send(envelope.To.Value, Application, envelope.Role, payload);
+                peers |= envelope.To.Value < 64 ? 1UL << envelope.To.Value : ulong.MaxValue;
+                continue;
+            }
+
             var sealedEnvelope = Node.Signer.Seal(Application, envelope.To.Value, envelope.Role, payload);
-            Metrics.EnvelopeSignatures.Add(1, new KeyValuePair<string, object?>("op", envelope.To == Node.Self ? "local-seal" : "sign"));
-            string key = GrainKeys.For(Application, Node.Identity.Mesh[envelope.To.Value].Name);
+            Metrics.EnvelopeSignatures.Add(1, new KeyValuePair<string, object?>("op", "local-seal"));
+            string key = GrainKeys.For(Application, Node.Identity.Name);
             IProtocolGrain target = envelope.Role switch
             {
                 Role.Acceptor => GrainFactory.GetGrain<IAcceptorGrain>(key),
@@ -221,6 +281,11 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
                 _ => GrainFactory.GetGrain<ILearnerGrain>(key),
             };
             Observe(target.Post(sealedEnvelope), envelope);
+        }
+
+        for (var to = 0; peers != 0 && to < Node.Identity.Mesh.Count; to++)
+        {
+            if (to != Node.Self.Value && (peers == ulong.MaxValue || (peers & (1UL << to)) != 0)) _links!.Flush(to);
         }
     }
 

@@ -28,7 +28,10 @@ public sealed class PaxosGoNode
         Verifier = new EnvelopeVerifier(identity.Mesh, ClusterDigest, identity.Index, Attestation);
         NodeIds = Enumerable.Range(0, identity.Mesh.Count).Select(i => new NodeId(i)).ToArray();
         _adminVerifier = new Ed25519Verifier(AdminPublicKey);
+        _applications = new HashSet<string>(Options.Applications, StringComparer.Ordinal);
     }
+
+    private readonly HashSet<string> _applications;
 
     private readonly Ed25519Verifier _adminVerifier;
 
@@ -66,5 +69,5 @@ public sealed class PaxosGoNode
     public NodeId Self => new(Identity.Index);
 
     /// <summary>Whether this cluster runs <paramref name="application"/>.</summary>
-    public bool Runs(string application) => Options.Applications.Contains(application, StringComparer.Ordinal);
+    public bool Runs(string application) => _applications.Contains(application);
 }

@@ -52,6 +52,7 @@ public static class SiloBuilderExtensions
         builder.AddGrainDirectory(PinnedGrainDirectory.Name, static (_, _) => new PinnedGrainDirectory());
         builder.AddIncomingGrainCallFilter<ClientSurfaceCallFilter>();
         builder.Services.AddSingleton<ClientRegistry>();
+        builder.Services.AddSingleton<NodeLinks>();
         builder.Services.AddSingleton<NodeTls>();
         builder.Configure<SiloConnectionOptions>(o =>
         {

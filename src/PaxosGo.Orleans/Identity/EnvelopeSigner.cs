@@ -60,4 +60,45 @@ public sealed class EnvelopeSigner
             : EnvelopeEncoding.WithCanonicalBytes(cluster, application, from, to, (byte)role, payload, identity, static (bytes, id) => id.Sign(bytes));
         return new SignedEnvelope(application, from, to, (byte)role, payload, signature, cluster);
     }
+
+    /// <summary>
+    /// Signs <paramref name="items"/> for node <paramref name="to"/> as one <see cref="LinkBatch"/>:
+    /// one Ed25519 signature over every item.
+    /// </summary>
+    /// <param name="to">The receiver's mesh index (another node).</param>
+    /// <param name="incarnation">This process's incarnation (its start time in UTC ticks).</param>
+    /// <param name="sequence">The batch's number on this link, from 1, one more for every batch.</param>
+    /// <param name="items">
+    /// One to <see cref="EnvelopeEncoding.MaxBatchItems"/> messages of at most
+    /// <see cref="EnvelopeEncoding.MaxBatchBytes"/> together; the batch keeps the array.
+    /// </param>
+    /// <returns>The signed batch.</returns>
+    public LinkBatch SealBatch(int to, long incarnation, ulong sequence, LinkItem[] items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentOutOfRangeException.ThrowIfNegative(to);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(to, identity.Mesh.Count);
+        if (to == identity.Index) throw new ArgumentException("A node does not send a link batch to itself.", nameof(to));
+        if (items.Length == 0 || items.Length > EnvelopeEncoding.MaxBatchItems)
+        {
+            throw new ArgumentException($"A link batch carries 1 to {EnvelopeEncoding.MaxBatchItems} messages.", nameof(items));
+        }
+
+        long bytes = 0;
+        foreach (var item in items)
+        {
+            ArgumentNullException.ThrowIfNull(item?.Application, nameof(items));
+            ArgumentNullException.ThrowIfNull(item.Payload, nameof(items));
+            if (Encoding.UTF8.GetByteCount(item.Application) > EnvelopeEncoding.MaxApplicationBytes)
+            {
+                throw new ArgumentException($"an application name is longer than {EnvelopeEncoding.MaxApplicationBytes} UTF-8 bytes", nameof(items));
+            }
+
+            bytes += item.Payload.Length;
+        }
+
+        if (bytes > EnvelopeEncoding.MaxBatchBytes) throw new ArgumentException($"A link batch carries at most {EnvelopeEncoding.MaxBatchBytes} bytes of payload.", nameof(items));
+        var signature = EnvelopeEncoding.WithBatchCanonicalBytes(cluster, identity.Index, to, incarnation, sequence, items, identity, static (bytes, id) => id.Sign(bytes));
+        return new LinkBatch(identity.Index, to, incarnation, sequence, items, signature, cluster);
+    }
 }

@@ -143,5 +143,93 @@ public sealed class EnvelopeVerifier
         }
     }
 
+    /// <summary>
+    /// Accepts <paramref name="batch"/> or throws: well formed and within limits
+    /// (<see cref="RejectionCodes.Malformed"/>), a 64-byte signature, a mesh sender other than this
+    /// node, the same cluster digest, sent by <paramref name="expectedFrom"/> to
+    /// <paramref name="expectedTo"/> (<see cref="RejectionCodes.Misdirected"/>), and the signature
+    /// verifies against the sender's mesh key: one signature check for every message in it. Replays
+    /// are the caller's to refuse (<see cref="LinkReplayWindow"/>).
+    /// </summary>
+    /// <param name="batch">The received batch.</param>
+    /// <param name="expectedFrom">The sender the receiving link serves.</param>
+    /// <param name="expectedTo">The receiving node's mesh index.</param>
+    /// <exception cref="ProtocolMessageRejectedException">The batch is refused; nothing in it is delivered.</exception>
+    public void VerifyBatch(LinkBatch batch, int expectedFrom, int expectedTo)
+    {
+        if (batch?.Items is null || batch.Signature is null || batch.Cluster is null)
+        {
+            throw Reject(RejectionCodes.Malformed, "the link batch or its items, signature or cluster digest is null");
+        }
+
+        if (batch.Items.Length == 0 || batch.Items.Length > EnvelopeEncoding.MaxBatchItems)
+        {
+            throw Reject(RejectionCodes.Malformed, $"the link batch from node {batch.From} carries {batch.Items.Length} messages; a batch carries 1 to {EnvelopeEncoding.MaxBatchItems}");
+        }
+
+        long bytes = 0;
+        foreach (var item in batch.Items)
+        {
+            if (item?.Application is null || item.Payload is null)
+            {
+                throw Reject(RejectionCodes.Malformed, $"the link batch from node {batch.From} has a message without application or payload");
+            }
+
+            if (item.Application.Length > EnvelopeEncoding.MaxApplicationBytes || Encoding.UTF8.GetByteCount(item.Application) > EnvelopeEncoding.MaxApplicationBytes)
+            {
+                throw Reject(RejectionCodes.Malformed, $"the link batch from node {batch.From} names an application longer than {EnvelopeEncoding.MaxApplicationBytes} UTF-8 bytes");
+            }
+
+            bytes += item.Payload.Length;
+        }
+
+        if (bytes > EnvelopeEncoding.MaxBatchBytes)
+        {
+            throw Reject(RejectionCodes.Malformed, $"the link batch from node {batch.From} carries {bytes} bytes; the limit is {EnvelopeEncoding.MaxBatchBytes}");
+        }
+
+        if (batch.Signature.Length != NodeKey.SignatureLength)
+        {
+            throw Reject(RejectionCodes.BadSignature, $"the link batch from node {batch.From} has a {batch.Signature.Length}-byte signature; expected {NodeKey.SignatureLength}");
+        }
+
+        if (batch.From < 0 || batch.From >= mesh.Count)
+        {
+            throw Reject(RejectionCodes.UnknownSender, $"the link batch claims sender index {batch.From}, which is not in the mesh of {mesh.Count} nodes");
+        }
+
+        var sender = mesh[batch.From].Name;
+        if (!batch.Cluster.AsSpan().SequenceEqual(cluster))
+        {
+            throw Reject(
+                RejectionCodes.ConfigurationMismatch,
+                $"the link batch from node {batch.From} ('{sender}') was sent under cluster digest {ClusterDigest.Abbreviate(batch.Cluster)}, this node's is {ClusterDigest.Abbreviate(cluster)}: " +
+                "the two nodes have a different mesh file or administrator key, and must not take part in one log");
+        }
+
+        if (batch.From != expectedFrom || batch.To != expectedTo || batch.From == batch.To)
+        {
+            throw Reject(
+                RejectionCodes.Misdirected,
+                $"the link batch from node {batch.From} ('{sender}') to node {batch.To} was received on the link from node {expectedFrom} to node {expectedTo}");
+        }
+
+        var publicKey = publicKeys[batch.From];
+        var valid = publicKey is not null && EnvelopeEncoding.WithBatchCanonicalBytes(
+            cluster,
+            batch.From,
+            batch.To,
+            batch.Incarnation,
+            batch.Sequence,
+            batch.Items,
+            (PublicKey: publicKey, batch.Signature),
+            static (bytes, s) => Algorithm.Verify(s.PublicKey, bytes, s.Signature));
+        if (!valid)
+        {
+            throw Reject(RejectionCodes.BadSignature, $"the link batch from node {batch.From} ('{sender}') does not carry a valid signature of that node's mesh key");
+        }
+    }
+
     private static ProtocolMessageRejectedException Reject(string code, string message) => new(code, message);
+
 }

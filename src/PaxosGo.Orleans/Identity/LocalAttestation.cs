@@ -87,4 +87,7 @@ public enum InternalCall : byte
 
     /// <summary>A protocol envelope one of the node's grains sends to another of the same node.</summary>
     Envelope = 6,
+
+    /// <summary>Messages of another node that the node's link grain verified and relays to a grain.</summary>
+    Relay = 7,
 }

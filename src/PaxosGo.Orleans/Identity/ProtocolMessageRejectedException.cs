@@ -69,6 +69,9 @@ public static class RejectionCodes
     /// <summary>An internal call of a node carries no valid attestation of that node (<see cref="LocalAttestation"/>).</summary>
     public const string Unauthenticated = "unauthenticated";
 
+    /// <summary>A link batch this node already received (or one older than its replay window, or from an earlier incarnation of the sender).</summary>
+    public const string Replayed = "replayed";
+
     /// <summary>No code was given (the standard exception constructors).</summary>
     public const string Unspecified = "unspecified";
 }

@@ -187,6 +187,56 @@ public sealed class AttackTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ForgedAlteredReplayedAndMisdirectedLinkBatches_AndUnattestedRelays_AreRefusedWhole_AndNoReplicaMoves()
+    {
+        await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+        var client = await cluster.RegisterClientAsync(Patience);
+        await cluster.SubmitAsync(client, 1, [1], Patience);
+        var before = await cluster.WaitForConvergenceAsync(Nodes, 1, Patience);
+        var leader = await LeaderAsync(cluster);
+        using var meter = new PaxosGoMeter();
+        using var attacker = await cluster.ConnectThroughAsync(Nodes);
+        ForgedSender.Apply(attacker, GrainId.Create("attacker", "x"));
+        var grains = attacker.Services.GetRequiredService<IClusterClient>();
+
+        // A Prepare with a huge ballot would capture node-b's acceptor if any of these got through.
+        var mesh = cluster.Mesh;
+        int nodeA = mesh.IndexOf("node-a"), nodeB = mesh.IndexOf("node-b");
+        byte[] prepare = WireCodec.EncodeMessage(new Prepare(new NodeId(nodeA), new Ballot(1_000_000, new NodeId(nodeA)), 0));
+        LinkItem[] items = [new(App, (byte)Role.Acceptor, prepare)];
+        using var outsiderKey = NodeKey.Generate();
+        var outsiderMesh = Mesh.Create(mesh.Nodes.Select(n => n.Name == "node-a" ? MeshNode.For("node-a", outsiderKey, n.Endpoints) : n));
+        var outsider = NodeIdentity.Create(outsiderMesh, outsiderKey, "node-a");
+        var forged = new EnvelopeSigner(outsider, cluster.ClusterDigest).SealBatch((outsider.Index + 1) % Nodes.Length, long.MaxValue, 1, items) with { From = nodeA, To = nodeB };
+        // Batch 1 of node-a's running incarnation, signed with node-a's own key: the link from node-a
+        // to node-b carried it (or one numbered after it) long ago, so this is a replay.
+        var replayed = cluster.NodeServices("node-a").Signer.SealBatch(nodeB, cluster.Links("node-a").Incarnation, 1, items);
+        var altered = replayed with { Sequence = ulong.MaxValue };
+        var linkAtoB = grains.GetGrain<INodeLinkGrain>(GrainKeys.For("node-a", "node-b"));
+        await linkAtoB.Post(forged);
+        await linkAtoB.Post(altered);
+        await linkAtoB.Post(replayed);
+        await grains.GetGrain<INodeLinkGrain>(GrainKeys.For("node-a", "node-c")).Post(replayed);
+        foreach (string n in Nodes)
+        {
+            // Relays without this node's link attestation.
+            await grains.GetGrain<IAcceptorGrain>(GrainKeys.For(App, n)).Relay(new RelayedMessages(App, (byte)Role.Acceptor, nodeA, [prepare]), RandomNumberGenerator.GetBytes(32));
+        }
+
+        const string Rejected = "paxosgo.messages.rejected";
+        Assert.Equal(Nodes.Length, await meter.WaitForAsync(Rejected, RejectionCodes.Unauthenticated, Nodes.Length, Patience));
+        Assert.Equal(2, await meter.WaitForAsync(Rejected, RejectionCodes.BadSignature, 2, Patience));
+        Assert.Equal(1, await meter.WaitForAsync(Rejected, RejectionCodes.Replayed, 1, Patience));
+        Assert.Equal(1, await meter.WaitForAsync(Rejected, RejectionCodes.Misdirected, 1, Patience));
+
+        var after = await cluster.WaitForConvergenceAsync(Nodes, 1, Patience);
+        Assert.All(after, r => Assert.Equal((before[0].State, before[0].NextSlot, before[0].Digest), (r.State, r.NextSlot, r.Digest)));
+        Assert.All(await Task.WhenAll(Nodes.Select(n => cluster.Acceptor(n).GetStatus())), a => Assert.True(a.PromisedRound < 1_000_000));
+        Assert.Equal(leader, await LeaderAsync(cluster));
+        Assert.Equal(before[0].State + 1, (await cluster.SubmitAsync(client, 2, [1], Patience)).State);
+    }
+
+    [Fact]
     public async Task AdministrativeCommandsWithoutTheAdministratorsSignature_ProposedStraightIntoTheLogByANode_AreRefusedByEveryReplica()
     {
         await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);

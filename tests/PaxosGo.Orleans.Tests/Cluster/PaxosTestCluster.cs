@@ -96,6 +96,10 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
     public PaxosGoNode NodeServices(string node) =>
         ((InProcessSiloHandle)SiloOf(node)).ServiceProvider.GetRequiredService<PaxosGoNode>();
 
+    /// <summary>The links of <paramref name="node"/>'s silo to the other nodes.</summary>
+    public global::PaxosGo.Orleans.Transport.NodeLinks Links(string node) =>
+        ((InProcessSiloHandle)SiloOf(node)).ServiceProvider.GetRequiredService<global::PaxosGo.Orleans.Transport.NodeLinks>();
+
     /// <summary>The digest every node of this cluster signs its envelopes under.</summary>
     public byte[] ClusterDigest => global::PaxosGo.Orleans.Identity.ClusterDigest.Compute(Mesh, AdminKey.PublicKey);
 
