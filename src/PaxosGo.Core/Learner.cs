@@ -265,6 +265,22 @@ public sealed class Learner
         return fx.ToStep();
     }
 
+    /// <summary>
+    /// The earliest time at which <see cref="Tick"/> can do anything (ask a peer for missing slots:
+    /// soon when this learner knows it is behind, now and then otherwise); <see cref="long.MaxValue"/>
+    /// without peers. A host may skip the ticks before it, as long as every step it takes starts with
+    /// a <see cref="Tick"/> of the current time (see <see cref="Hosting.EngineHost.NextDeadline"/>).
+    /// </summary>
+    public long NextDeadline
+    {
+        get
+        {
+            if (_peers.Length == 0) return long.MaxValue;
+            bool behind = KnownChosenBelow > NextSlot || _ahead.Count > 0;
+            return _lastCatchUp + (behind ? _options.CatchUpRetryTicks : _options.AntiEntropyTicks);
+        }
+    }
+
     private void MaybeCatchUp(Effects fx)
     {
         bool behind = KnownChosenBelow > NextSlot || _ahead.Count > 0;

@@ -396,6 +396,34 @@ public sealed class Proposer
         return fx.ToStep();
     }
 
+    /// <summary>
+    /// The earliest time at which <see cref="Tick"/> can do anything (send a heartbeat, resend an
+    /// Accept or Prepare, forward commands, start an election); <see cref="long.MaxValue"/> when no
+    /// tick can (a follower with nothing unfinished). A host may skip the ticks before it, as long as
+    /// every step it takes starts with a <see cref="Tick"/> of the current time, because this engine
+    /// reads the time only from ticks (see <see cref="Hosting.EngineHost.NextDeadline"/>).
+    /// </summary>
+    public long NextDeadline
+    {
+        get
+        {
+            switch (Standing)
+            {
+                case ProposerRole.Leader:
+                    long next = _lastHeartbeat + _options.HeartbeatTicks;
+                    foreach (var inFlight in _inFlight.Values) next = Math.Min(next, inFlight.LastSent + _options.RetryTicks);
+                    return next;
+                case ProposerRole.Candidate:
+                    return Math.Min(_electionDeadline, _lastPrepareSent + _options.RetryTicks);
+                default:
+                    if (_pending.Count == 0 && _votedBelow <= _learnedBelow) return long.MaxValue;
+                    if (!LeaderIsAlive()) return _electionDeadline;
+                    // Commands to forward go at once; otherwise the leader's silence is the next thing to act on.
+                    return _pending.Count > 0 ? _now : Math.Max(_lastLeaderContact + _options.LeaderTimeoutTicks, _electionDeadline);
+            }
+        }
+    }
+
     private bool LeaderIsAlive() =>
         _leader is { } leader && leader != Id && _now - _lastLeaderContact < _options.LeaderTimeoutTicks;
 

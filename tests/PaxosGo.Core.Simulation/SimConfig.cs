@@ -67,6 +67,13 @@ public sealed record SimConfig
     /// </summary>
     public bool StepTogether { get; init; }
 
+    /// <summary>
+    /// Hosts tick a proposer or learner only once its <see cref="PaxosGo.Core.Hosting.EngineHost.NextDeadline"/>
+    /// came, and start every other step with a tick of the current time, as the grains do; otherwise
+    /// every engine is ticked at every instant.
+    /// </summary>
+    public bool SparseTicks { get; init; }
+
     /// <summary>The simulated host skips authentication: it handles forged and redirected messages (to show the checks catch it).</summary>
     internal bool HostAcceptsForgedMessages { get; init; }
 
@@ -135,7 +142,8 @@ public sealed record SimConfig
             TornAppendRate = harsh ? r.NextDouble() * 0.05 : r.NextDouble() * 0.005,
             CheckpointEvery = r.Next(1, 40),
             ThriftyAccepts = r.Next(2) == 0,
-            StepTogether = r.Next(2) == 0, // drawn last: earlier fields keep their values per seed
+            StepTogether = r.Next(2) == 0, // drawn late: earlier fields keep their values per seed
+            SparseTicks = r.Next(2) == 0, // drawn last
         };
     }
 }

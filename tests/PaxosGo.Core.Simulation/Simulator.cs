@@ -112,8 +112,8 @@ public sealed class Simulator
                 foreach (var node in _nodes)
                 {
                     if (!node.Up || _violation is not null) continue;
-                    StepProposer(node, new Tick(_now));
-                    if (node.Up) StepLearner(node, [new Tick(_now)]); // (a journal append may have crashed it)
+                    if (!_c.SparseTicks || _now >= node.ProposerHost!.NextDeadline) StepProposer(node, new Tick(_now));
+                    if (node.Up && (!_c.SparseTicks || _now >= node.LearnerHost!.NextDeadline)) StepLearner(node, [new Tick(_now)]); // (a journal append may have crashed it)
                 }
 
                 StepClient(_admin);
@@ -378,11 +378,15 @@ public sealed class Simulator
     private void StepProposer(SimNode node, IReadOnlyList<object> inputs)
     {
         var host = node.ProposerHost!;
-        var ready = host.Step(inputs);
+        var ready = host.Step(WithClock(inputs));
         if (ready.HasJournalWrite && !Persist(node, ready.Acceptor, ready.Proposer)) return;
         Send(node, ready.Messages);
         host.Advance(ready);
     }
+
+    /// <summary>With sparse ticks, a step starts with a tick of the current time, as a grain's does (engines read time only from ticks).</summary>
+    private IReadOnlyList<object> WithClock(IReadOnlyList<object> inputs) =>
+        _c.SparseTicks && (inputs.Count == 0 || inputs[0] is not Tick) ? [new Tick(_now), .. inputs] : inputs;
 
     /// <summary>
     /// Appends one batch to the node's journal, as its host does; false when the node crashed in the
@@ -418,7 +422,7 @@ public sealed class Simulator
     private void StepLearner(SimNode node, IReadOnlyList<object> inputs)
     {
         var host = node.LearnerHost!;
-        var step = host.Step(inputs);
+        var step = host.Step(WithClock(inputs));
         // Clients hear of applied commands before the learner's own write, as the learner grain
         // answers them: every applied value is chosen, so already durable on a majority of acceptors.
         foreach (var applied in step.Applied)

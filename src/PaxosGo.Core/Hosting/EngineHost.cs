@@ -38,6 +38,15 @@ public abstract class EngineHost
         return ready;
     }
 
+    /// <summary>
+    /// The earliest time at which a <see cref="Tick"/> can make the engine do anything;
+    /// <see cref="long.MaxValue"/> when none can (an acceptor, an idle follower). A host need not
+    /// tick before it, provided every step it takes starts with a <see cref="Tick"/> of the current
+    /// time: engines read time only from ticks, so a message stepped after a long silence must not
+    /// see a stale clock. Read it after <see cref="Advance"/>; it changes with every step.
+    /// </summary>
+    public virtual long NextDeadline => long.MaxValue;
+
     /// <summary>Steps the engine with one input (see <see cref="Step(IReadOnlyList{object})"/>).</summary>
     public Ready Step(object input) => Step([input]);
 

@@ -19,6 +19,9 @@ public sealed class LearnerHost : EngineHost
     public Learner Learner { get; }
 
     /// <inheritdoc />
+    public override long NextDeadline => Learner.NextDeadline;
+
+    /// <inheritdoc />
     protected override Ready Run(IReadOnlyList<object> inputs)
     {
         var l = Learner;

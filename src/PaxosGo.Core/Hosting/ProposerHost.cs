@@ -21,6 +21,9 @@ public sealed class ProposerHost : EngineHost
     public Proposer Proposer { get; }
 
     /// <inheritdoc />
+    public override long NextDeadline => Proposer.NextDeadline;
+
+    /// <inheritdoc />
     protected override Ready Run(IReadOnlyList<object> inputs)
     {
         var p = Proposer;

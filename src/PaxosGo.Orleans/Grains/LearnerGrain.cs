@@ -178,6 +178,13 @@ public sealed class LearnerGrain(
         return waiter.Task;
     }
 
+    /// <inheritdoc />
+    /// <remarks>The learner needs a tick when the oldest client wait times out.</remarks>
+    protected override long LocalDeadline =>
+        _deadlines.TryPeek(out var d)
+            ? Now + Math.Max(0, (long)(Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), d.At) / Node.Options.Tick) + 1)
+            : long.MaxValue;
+
     /// <summary>
     /// Ends the waits whose timeout passed (on every tick), with <see cref="TimeoutException"/>: one
     /// queue in arrival order instead of a timer per command. Answered waits leave the front as it moves.

@@ -27,6 +27,8 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
     private bool _tickQueued;
     private bool _failed;
     private NodeLinks? _links;
+    private IGrainTimer? _timer;
+    private long _armedAt = long.MaxValue; // when the timer fires next (protocol time); MaxValue: off
 
     /// <summary>Creates the grain for this silo's node.</summary>
     protected ProtocolGrain(PaxosGoNode node, ILogger logger)
@@ -186,13 +188,18 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         _ = PumpAsync();
     }
 
-    /// <summary>Starts feeding <see cref="Tick"/>s to the pump every <see cref="PaxosGoOptions.TimerPeriod"/>.</summary>
+    /// <summary>
+    /// Starts the grain's timer: it wakes the pump only when the engine has something timed to do
+    /// (<see cref="EngineHost.NextDeadline"/>, or the grain's own <see cref="LocalDeadline"/>), at most
+    /// every <see cref="PaxosGoOptions.TimerPeriod"/>; an idle grain is never woken. Every turn of the
+    /// pump starts with a <see cref="Tick"/> of the current time, whatever woke it.
+    /// </summary>
     protected void StartTicking()
     {
-        var period = Node.Options.TimerPeriod;
-        this.RegisterGrainTimer(
+        _timer = this.RegisterGrainTimer(
             () =>
             {
+                _armedAt = long.MaxValue;
                 if (!_tickQueued)
                 {
                     _tickQueued = true;
@@ -201,7 +208,28 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
 
                 return Task.CompletedTask;
             },
-            new GrainTimerCreationOptions(period, period) { Interleave = true });
+            new GrainTimerCreationOptions(Node.Options.TimerPeriod, Timeout.InfiniteTimeSpan) { Interleave = true });
+        _armedAt = 0;
+    }
+
+    /// <summary>The earliest protocol time (see <see cref="Now"/>) at which the grain itself needs a tick; <see cref="long.MaxValue"/> for none.</summary>
+    protected virtual long LocalDeadline => long.MaxValue;
+
+    // Arms the timer for the engine's next deadline, unless it already fires as early (an early
+    // wake-up is harmless: its turn arms the timer again).
+    private void ArmTimer()
+    {
+        if (_timer is null || _failed) return;
+        long deadline = Math.Min(Host!.NextDeadline, LocalDeadline);
+        if (deadline == long.MaxValue) return; // nothing timed: the timer stays off (a later turn arms it)
+        long now = Now;
+        var period = Node.Options.TimerPeriod;
+        var tick = Node.Options.Tick;
+        var due = deadline - now <= 0 ? period : TimeSpan.FromTicks(Math.Max(period.Ticks, (deadline - now) * tick.Ticks));
+        long fireAt = now + (long)Math.Ceiling(due / tick);
+        if (_armedAt <= fireAt) return;
+        _armedAt = fireAt;
+        _timer.Change(due, Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>The core's host of this grain's engine (set once the grain has activated).</summary>
@@ -232,6 +260,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         if (ready.LearnedBelow is { } learned) Notify(Node.NoteLearned(GrainFactory, Application, learned), typeof(Learned));
         host.Advance(ready);
         AfterAdvance(inputs, ready);
+        ArmTimer();
     }
 
     /// <summary>Logs a failed notice to this node's proposer (the next one, or its ticks, make up for it).</summary>
@@ -310,13 +339,14 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         {
             while (_inbox.Count > 0)
             {
-                var batch = new List<object>(_inbox.Count);
+                // Every turn starts with the time: engines read it only from ticks, and skip those
+                // before their next deadline.
+                var batch = new List<object>(_inbox.Count + 1) { new Tick(Now) };
                 while (_inbox.TryDequeue(out var input))
                 {
                     if (input is TickInput)
                     {
                         _tickQueued = false;
-                        batch.Add(new Tick(Now));
                         continue;
                     }
 
@@ -341,7 +371,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         }
     }
 
-    /// <summary>A tick queued by the timer: the pump gives the engine a <see cref="Tick"/> with the time it runs at.</summary>
+    /// <summary>A wake-up queued by the timer: the pump's turn starts with a <see cref="Tick"/> with the time it runs at.</summary>
     private sealed class TickInput
     {
         /// <summary>The one instance.</summary>

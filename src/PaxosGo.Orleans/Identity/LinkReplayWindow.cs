@@ -20,6 +20,9 @@ public sealed class LinkReplayWindow
     private ulong _highest;
     private ulong _seen; // bit i: highest - i was accepted
 
+    /// <summary>The highest batch number accepted in the newest incarnation heard from (0 before any).</summary>
+    public ulong Highest => _highest;
+
     /// <summary>
     /// Records the batch numbered <paramref name="sequence"/> of <paramref name="incarnation"/>, or
     /// throws <see cref="ProtocolMessageRejectedException"/> (<see cref="RejectionCodes.Replayed"/>)

@@ -85,6 +85,13 @@ public sealed class NodeLinks
         lock (window) window.Admit(incarnation, sequence, _node.Identity.Mesh[from].Name);
     }
 
+    /// <summary>The highest batch number this process accepted from node <paramref name="from"/> (0 before any): how far that link got.</summary>
+    public ulong HighestReceived(int from)
+    {
+        var window = _windows[from];
+        lock (window) return window.Highest;
+    }
+
     private sealed class Outbox(NodeLinks links, int to, string toName)
     {
         private readonly List<LinkItem> _items = [];

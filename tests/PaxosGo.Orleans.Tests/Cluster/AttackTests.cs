@@ -208,9 +208,10 @@ public sealed class AttackTests(AzuriteFixture azurite)
         var outsiderMesh = Mesh.Create(mesh.Nodes.Select(n => n.Name == "node-a" ? MeshNode.For("node-a", outsiderKey, n.Endpoints) : n));
         var outsider = NodeIdentity.Create(outsiderMesh, outsiderKey, "node-a");
         var forged = new EnvelopeSigner(outsider, cluster.ClusterDigest).SealBatch((outsider.Index + 1) % Nodes.Length, long.MaxValue, 1, items) with { From = nodeA, To = nodeB };
-        // Batch 1 of node-a's running incarnation, signed with node-a's own key: the link from node-a
-        // to node-b carried it (or one numbered after it) long ago, so this is a replay.
-        var replayed = cluster.NodeServices("node-a").Signer.SealBatch(nodeB, cluster.Links("node-a").Incarnation, 1, items);
+        // A batch numbered as one node-b already received from node-a's running incarnation (the
+        // highest it received is always recorded), signed with node-a's own key: a replay.
+        await WaitUntilAsync(() => cluster.Links("node-b").HighestReceived(nodeA) >= 1, Patience);
+        var replayed = cluster.NodeServices("node-a").Signer.SealBatch(nodeB, cluster.Links("node-a").Incarnation, cluster.Links("node-b").HighestReceived(nodeA), items);
         var altered = replayed with { Sequence = ulong.MaxValue };
         var linkAtoB = grains.GetGrain<INodeLinkGrain>(GrainKeys.For("node-a", "node-b"));
         await linkAtoB.Post(forged);
@@ -474,6 +475,16 @@ public sealed class AttackTests(AzuriteFixture azurite)
             {
                 await Task.Delay(100);
             }
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the condition did not hold within {patience.TotalSeconds:F0} s");
+            await Task.Delay(50);
         }
     }
 
