@@ -11,7 +11,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 1006, Level = LogLevel.Debug, Message = "A link batch of {Messages} messages to node {Node} was not sent")]
     public static partial void LinkNotSent(ILogger logger, Exception? exception, string node, int messages);
 
-    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "A link batch from node {Node} was refused ({Code}): {Reason}")]
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Debug, Message = "A link batch from node {Node} was refused ({Code}): {Reason}")]
     public static partial void LinkBatchRefused(ILogger logger, string node, string code, string reason);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "{Application}: the {Role} of node {Node} failed and deactivates; it reloads from storage on its next activation")]
