@@ -17,7 +17,10 @@ public sealed class PaxosGoOptions
     /// <summary>How long one protocol tick lasts; the proposer's and learner's timeouts are counted in ticks.</summary>
     public TimeSpan Tick { get; set; } = TimeSpan.FromMilliseconds(10);
 
-    /// <summary>How often the proposer and learner grains feed the clock to the core (a few ticks at a time is fine).</summary>
+    /// <summary>
+    /// The shortest time between two timer wake-ups of a proposer or learner grain: each arms its one
+    /// timer for its engine's next deadline, and never sooner than this (a few ticks is fine).
+    /// </summary>
     public TimeSpan TimerPeriod { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>How long the entry node waits for a command's result before the client must retry.</summary>

@@ -225,7 +225,8 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         long now = Now;
         var period = Node.Options.TimerPeriod;
         var tick = Node.Options.Tick;
-        var due = deadline - now <= 0 ? period : TimeSpan.FromTicks(Math.Max(period.Ticks, (deadline - now) * tick.Ticks));
+        long ahead = Math.Clamp(deadline - now, 0, (long)(TimeSpan.FromHours(1) / tick)); // a far deadline: look again in an hour
+        var due = TimeSpan.FromTicks(Math.Max(period.Ticks, ahead * tick.Ticks));
         long fireAt = now + (long)Math.Ceiling(due / tick);
         if (_armedAt <= fireAt) return;
         _armedAt = fireAt;
