@@ -97,19 +97,25 @@ internal static class InternalCalls
     public static void CheckLookupClient(this PaxosGoNode node, string application, string clientId, byte[] attestation) =>
         node.Attestation.Require(attestation, InternalCall.LookupClient, application, clientId ?? "", 0, default);
 
+    /// <summary>The grain of <paramref name="role"/> of <paramref name="application"/> on <paramref name="node"/>.</summary>
+    public static IProtocolGrain ProtocolGrain(this IGrainFactory grains, PaxosGo.Core.Role role, string application, string node)
+    {
+        string key = GrainKeys.For(application, node);
+        return role switch
+        {
+            PaxosGo.Core.Role.Acceptor => grains.GetGrain<IAcceptorGrain>(key),
+            PaxosGo.Core.Role.Proposer => grains.GetGrain<IProposerGrain>(key),
+            _ => grains.GetGrain<ILearnerGrain>(key),
+        };
+    }
+
     /// <summary>The most messages one <see cref="IProtocolGrain.Relay"/> call carries (a link batch's most).</summary>
     public static int MaxRelayBatch => EnvelopeEncoding.MaxBatchItems;
 
     /// <summary>Relays verified messages of another node to one of this node's grains, in one one-way call with one attestation.</summary>
     public static Task Relay(this PaxosGoNode node, IGrainFactory grains, RelayedMessages messages)
     {
-        string key = GrainKeys.For(messages.Application, node.Identity.Name);
-        IProtocolGrain target = (PaxosGo.Core.Role)messages.Role switch
-        {
-            PaxosGo.Core.Role.Acceptor => grains.GetGrain<IAcceptorGrain>(key),
-            PaxosGo.Core.Role.Proposer => grains.GetGrain<IProposerGrain>(key),
-            _ => grains.GetGrain<ILearnerGrain>(key),
-        };
+        var target = grains.ProtocolGrain((PaxosGo.Core.Role)messages.Role, messages.Application, node.Identity.Name);
         return target.Relay(messages, node.Attestation.Attest(InternalCall.Relay, messages.Application, "", RelayNumber(messages), RelayBody(messages.Payloads)));
     }
 

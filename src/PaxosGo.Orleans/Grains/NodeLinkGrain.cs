@@ -62,19 +62,8 @@ public sealed class NodeLinkGrain(PaxosGoNode node, NodeLinks links, ILogger<Nod
 
         Metrics.LinkBatches.Add(1, new KeyValuePair<string, object?>("direction", "received"));
         Metrics.LinkMessages.Add(batch.Items.Length, new KeyValuePair<string, object?>("direction", "received"));
-        foreach (var group in Group(batch.Items))
-        {
-            var delivery = node.Relay(GrainFactory, group);
-            if (!delivery.IsCompletedSuccessfully)
-            {
-                delivery.ContinueWith(
-                    static (t, state) => { _ = t.Exception; },
-                    null,
-                    CancellationToken.None,
-                    TaskContinuationOptions.OnlyOnFaulted,
-                    TaskScheduler.Default);
-            }
-        }
+        // One-way calls: each returns at once; a relay the grain refuses is counted there.
+        foreach (var group in Group(batch.Items)) _ = node.Relay(GrainFactory, group);
 
         return Task.CompletedTask;
     }

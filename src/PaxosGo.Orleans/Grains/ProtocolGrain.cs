@@ -285,7 +285,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
     {
         if (envelopes.Count == 0) return;
         var encoded = new Dictionary<Message, byte[]>(ReferenceEqualityComparer.Instance);
-        ulong peers = 0; // the links used (a bit per node; larger meshes flush every link)
+        bool toPeers = false;
         foreach (var envelope in envelopes)
         {
             if (!encoded.TryGetValue(envelope.Message, out var payload))
@@ -297,26 +297,16 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
             if (envelope.To != Node.Self)
             {
                 _links!.Send(envelope.To.Value, Application, envelope.Role, payload);
-                peers |= envelope.To.Value < 64 ? 1UL << envelope.To.Value : ulong.MaxValue;
+                toPeers = true;
                 continue;
             }
 
             var sealedEnvelope = Node.Signer.Seal(Application, envelope.To.Value, envelope.Role, payload);
             Metrics.EnvelopeSignatures.Add(1, new KeyValuePair<string, object?>("op", "local-seal"));
-            string key = GrainKeys.For(Application, Node.Identity.Name);
-            IProtocolGrain target = envelope.Role switch
-            {
-                Role.Acceptor => GrainFactory.GetGrain<IAcceptorGrain>(key),
-                Role.Proposer => GrainFactory.GetGrain<IProposerGrain>(key),
-                _ => GrainFactory.GetGrain<ILearnerGrain>(key),
-            };
-            Observe(target.Post(sealedEnvelope), envelope);
+            Observe(GrainFactory.ProtocolGrain(envelope.Role, Application, Node.Identity.Name).Post(sealedEnvelope), envelope);
         }
 
-        for (var to = 0; peers != 0 && to < Node.Identity.Mesh.Count; to++)
-        {
-            if (to != Node.Self.Value && (peers == ulong.MaxValue || (peers & (1UL << to)) != 0)) _links!.Flush(to);
-        }
+        if (toPeers) _links!.FlushAll();
     }
 
     private void Observe(Task delivery, Envelope envelope)

@@ -12,7 +12,7 @@ namespace PaxosGo.Orleans.Transport;
 /// accumulated, of every application and role, as one <see cref="LinkBatch"/> with one Ed25519
 /// signature to the receiver's <see cref="INodeLinkGrain"/>, which checks it once and relays each
 /// message to its grain. A grain queues what one turn sends (<see cref="Send"/>) and then flushes
-/// the outboxes it used (<see cref="Flush"/>): a batch carries that turn's messages for the peer and
+/// the outboxes (<see cref="FlushAll"/>): a batch carries that turn's messages for the peer and
 /// whatever other grains queued meanwhile (no timer, no waiting, no extra hop). The receiving
 /// side keeps one <see cref="LinkReplayWindow"/> per sender here too, so that it outlives the link
 /// grain's activation. Thread-safe; one per silo.
@@ -52,8 +52,7 @@ public sealed class NodeLinks
 
     /// <summary>
     /// Queues <paramref name="payload"/> for <paramref name="role"/> of <paramref name="application"/>
-    /// on node <paramref name="to"/> (another node), to go with the next <see cref="Flush"/> of that
-    /// node's outbox.
+    /// on node <paramref name="to"/> (another node), to go with the next <see cref="FlushAll"/>.
     /// </summary>
     public void Send(int to, string application, Role role, byte[] payload)
     {
@@ -64,15 +63,13 @@ public sealed class NodeLinks
     }
 
     /// <summary>
-    /// Sends everything queued for node <paramref name="to"/>, in batches of at most
-    /// <see cref="BatchBytes"/>. Call it from a grain's turn: the receiver refuses calls that do not
+    /// Sends everything queued for the other nodes, one batch per peer (of at most
+    /// <see cref="BatchBytes"/>). Call it from a grain's turn: the receiver refuses calls that do not
     /// come from a grain of a silo (a client's).
     /// </summary>
-    public void Flush(int to)
+    public void FlushAll()
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(to);
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(to, _outboxes.Length);
-        _outboxes[to]?.Flush();
+        foreach (var outbox in _outboxes) outbox?.Flush();
     }
 
     /// <summary>

@@ -179,11 +179,7 @@ public sealed class AttackTests(AzuriteFixture azurite)
         Assert.Equal(1, await meter.WaitForAsync(Rejected, RejectionCodes.ConfigurationMismatch, 1, Patience));
         Assert.Equal(Nodes.Length, await meter.WaitForAsync("paxosgo.calls.refused", "not-a-paxosgo-method", Nodes.Length, Patience));
 
-        var after = await cluster.WaitForConvergenceAsync(Nodes, 1, Patience);
-        Assert.All(after, r => Assert.Equal((before[0].State, before[0].NextSlot, before[0].Digest), (r.State, r.NextSlot, r.Digest)));
-        Assert.All(await Task.WhenAll(Nodes.Select(n => cluster.Acceptor(n).GetStatus())), a => Assert.True(a.PromisedRound < 1_000_000));
-        Assert.Equal(leader, await LeaderAsync(cluster));
-        Assert.Equal(before[0].State + 1, (await cluster.SubmitAsync(client, 2, [1], Patience)).State);
+        await AssertNoReplicaMovedAsync(cluster, client, before, leader);
     }
 
     [Fact]
@@ -230,11 +226,7 @@ public sealed class AttackTests(AzuriteFixture azurite)
         Assert.Equal(1, await meter.WaitForAsync(Rejected, RejectionCodes.Replayed, 1, Patience));
         Assert.Equal(1, await meter.WaitForAsync(Rejected, RejectionCodes.Misdirected, 1, Patience));
 
-        var after = await cluster.WaitForConvergenceAsync(Nodes, 1, Patience);
-        Assert.All(after, r => Assert.Equal((before[0].State, before[0].NextSlot, before[0].Digest), (r.State, r.NextSlot, r.Digest)));
-        Assert.All(await Task.WhenAll(Nodes.Select(n => cluster.Acceptor(n).GetStatus())), a => Assert.True(a.PromisedRound < 1_000_000));
-        Assert.Equal(leader, await LeaderAsync(cluster));
-        Assert.Equal(before[0].State + 1, (await cluster.SubmitAsync(client, 2, [1], Patience)).State);
+        await AssertNoReplicaMovedAsync(cluster, client, before, leader);
     }
 
     [Fact]
@@ -476,6 +468,17 @@ public sealed class AttackTests(AzuriteFixture azurite)
                 await Task.Delay(100);
             }
         }
+    }
+
+    // Every replica is where it was, no acceptor took the attack's huge ballot, the leader kept its
+    // place, and the client's next command executes once.
+    private static async Task AssertNoReplicaMovedAsync(PaxosTestCluster cluster, CommandSigner client, LearnerStatusReport[] before, (string Node, ulong Round) leader)
+    {
+        var after = await cluster.WaitForConvergenceAsync(Nodes, 1, Patience);
+        Assert.All(after, r => Assert.Equal((before[0].State, before[0].NextSlot, before[0].Digest), (r.State, r.NextSlot, r.Digest)));
+        Assert.All(await Task.WhenAll(Nodes.Select(n => cluster.Acceptor(n).GetStatus())), a => Assert.True(a.PromisedRound < 1_000_000));
+        Assert.Equal(leader, await LeaderAsync(cluster));
+        Assert.Equal(before[0].State + 1, (await cluster.SubmitAsync(client, 2, [1], Patience)).State);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan patience)
