@@ -8,7 +8,7 @@ namespace PaxosGo.Orleans.Grains;
 /// The back-end clients' entry point for one application. A stateless worker: it runs on the silo
 /// that received the call, verifies a signed command once (<see cref="CommandGate"/>) and hands it to
 /// that node's proposer; the result comes from that node's learner. It also opens sessions, kept in
-/// that silo's <see cref="ClientSessionTable"/>; their commands go to the node's <see cref="ClientGatewayGrain"/>.
+/// that silo's <see cref="ClientSessionTable"/>; their commands go to the node's <see cref="IClientGatewayGrain"/> (its learner).
 /// </summary>
 [StatelessWorker]
 [Reentrant]

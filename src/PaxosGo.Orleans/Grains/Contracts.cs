@@ -120,7 +120,8 @@ public interface ILearnerGrain : IProtocolGrain
     /// A command this node's entry grain verified (attested): checks it against this replica (the
     /// client registered, after a read barrier if this replica does not know it yet; the request id
     /// not stale), proposes it through this node's proposer, and returns its result once this replica
-    /// applied it. One call per command on the entry path.
+    /// applied it. One call per signed command (<see cref="IApplicationGrain.Submit"/>); a session
+    /// command is admitted inside the learner, which is also the <see cref="IClientGatewayGrain"/>.
     /// </summary>
     [AlwaysInterleave]
     Task<CommandReply> Admit(ClientCommand command, byte[] attestation);
@@ -173,7 +174,9 @@ public interface IApplicationGrain : IGrainWithStringKey
 
 /// <summary>
 /// One node's entry point for session-authenticated commands of one application (key
-/// <c>{application}/{node}</c>, pinned to that node, where the session's key lives).
+/// <c>{application}/{node}</c>, pinned to that node, where the session's key lives). The node's
+/// learner of the application implements it, so that a verified command is admitted against the
+/// replica without another grain call.
 /// </summary>
 public interface IClientGatewayGrain : IGrainWithStringKey
 {

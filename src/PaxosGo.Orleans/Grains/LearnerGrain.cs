@@ -6,6 +6,7 @@ using Orleans.GrainDirectory;
 using Orleans.Placement;
 using PaxosGo.Core;
 using PaxosGo.Core.Hosting;
+using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Hosting;
 using PaxosGo.Orleans.Placement;
 using PaxosGo.Orleans.Transport;
@@ -31,7 +32,9 @@ public sealed class LearnerSnapshotRecord
 /// It applies chosen values from memory and answers clients at once (a chosen value is already in a
 /// majority of acceptors' journals); it writes only a snapshot, every snapshot interval and when it
 /// stops, and reports each saved snapshot to the leader, which lets acceptors drop what a majority of
-/// snapshots cover.
+/// snapshots cover. It is also the node's <see cref="IClientGatewayGrain"/> for the application: a
+/// session command is checked (<see cref="SessionEntry"/>) and admitted against this replica in one
+/// grain call.
 /// </summary>
 [NodePinnedPlacement]
 [GrainDirectory(PinnedGrainDirectory.Name)]
@@ -41,10 +44,12 @@ public sealed class LearnerSnapshotRecord
 public sealed class LearnerGrain(
     PaxosGoNode node,
     ClientRegistry registry,
+    ClientSessionTable sessions,
     ILogger<LearnerGrain> logger,
     [PersistentState("snapshot", PaxosGoOptions.StorageProviderName)] IPersistentState<LearnerSnapshotRecord> snapshotStorage)
-    : ProtocolGrain(node, logger), ILearnerGrain, IPaxosGoGrain
+    : ProtocolGrain(node, logger), ILearnerGrain, IClientGatewayGrain, IPaxosGoGrain
 {
+    private SessionEntry? _entry;
     private readonly Dictionary<(string, ulong), List<TaskCompletionSource<CommandReply>>> _waiters = new();
     private readonly Queue<Deadline> _deadlines = new(); // in the order the waits began: every wait has the same timeout
     private NodeId? _leader; // the node whose Chosen or Heartbeat this learner last heard
@@ -72,14 +77,35 @@ public sealed class LearnerGrain(
         var options = Node.Options.Learner with { RequireRegistration = true, Administrator = Node.AdministratorOf(Application) };
         _host = new LearnerHost(Application, new Learner(Node.Self, Node.NodeIds, Node.Options.StateMachineFactory(Application), snapshot, Array.Empty<LogEntry>(), options));
         registry.Replace(Application, _host.Learner.Replica.RegisteredClients);
+        _entry = new SessionEntry(Node, sessions, new CommandGate(Node, GrainFactory, Application));
         StartTicking();
         NotifyProposer();
     }
 
     /// <inheritdoc />
-    public async Task<CommandReply> Admit(ClientCommand command, byte[] attestation)
+    public Task<CommandReply> Submit(SessionCommand command) => _entry!.SubmitAsync(command, AdmitAsync);
+
+    /// <inheritdoc />
+    public Task<SessionGrant> OpenSession(SessionRequest request) => _entry!.OpenAsync(request);
+
+    /// <inheritdoc />
+    public Task CloseSession(byte[] sessionId, byte[] mac)
+    {
+        _entry!.Close(sessionId, mac);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<CommandReply> Admit(ClientCommand command, byte[] attestation)
     {
         Guard(() => Node.CheckAdmit(Application, command, attestation));
+        return AdmitAsync(command);
+    }
+
+    // A command an entry point verified: checked against this replica (registered, not stale),
+    // proposed unless its result is cached, and answered once applied.
+    private async Task<CommandReply> AdmitAsync(ClientCommand command)
+    {
         var replica = Engine!.Replica;
         string clientId = command.ClientId;
         if (clientId != Replica.AdminClientId && replica.RegisteredKey(clientId) is null)
