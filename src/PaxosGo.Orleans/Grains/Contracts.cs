@@ -42,16 +42,6 @@ public interface IProtocolGrain : IGrainWithStringKey
     [AlwaysInterleave]
     [OneWay]
     Task Relay(RelayedMessages messages, byte[] attestation);
-
-    /// <summary>
-    /// A <see cref="LinkBatch"/> of another node whose messages are all for this grain, sent straight
-    /// here instead of through the receiving node's <see cref="INodeLinkGrain"/>, one-way. The grain
-    /// checks it as the link grain does (form, addressing, the sender's signature, replay) and also
-    /// that every message is for its application and role; a refused batch is dropped whole and counted.
-    /// </summary>
-    [AlwaysInterleave]
-    [OneWay]
-    Task PostBatch(LinkBatch batch);
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.GrainDirectory;
 using Orleans.Placement;
@@ -19,7 +20,7 @@ namespace PaxosGo.Orleans.Grains;
 [GrainDirectory(PinnedGrainDirectory.Name)]
 [Immovable(ImmovableKind.Any)]
 [Reentrant]
-public sealed class NodeLinkGrain(PaxosGoNode node, NodeLinks links)
+public sealed class NodeLinkGrain(PaxosGoNode node, NodeLinks links, ILogger<NodeLinkGrain> logger)
     : Grain, INodeLinkGrain, IPaxosGoGrain
 {
     private int _sender = -1;
@@ -46,7 +47,21 @@ public sealed class NodeLinkGrain(PaxosGoNode node, NodeLinks links)
     /// <inheritdoc />
     public Task Post(LinkBatch batch)
     {
-        links.Receive(batch, _sender);
+        try
+        {
+            node.Verifier.VerifyBatch(batch, _sender, node.Identity.Index);
+            Metrics.EnvelopeSignatures.Add(1, new KeyValuePair<string, object?>("op", "verify"));
+            links.AdmitReceived(_sender, batch.Incarnation, batch.Sequence);
+        }
+        catch (ProtocolMessageRejectedException e)
+        {
+            Metrics.MessagesRejected.Add(1, new KeyValuePair<string, object?>("code", e.Code));
+            Log.LinkBatchRefused(logger, node.Identity.Mesh[_sender].Name, e.Code, e.Message);
+            throw;
+        }
+
+        Metrics.LinkBatches.Add(1, new KeyValuePair<string, object?>("direction", "received"));
+        Metrics.LinkMessages.Add(batch.Items.Length, new KeyValuePair<string, object?>("direction", "received"));
         // One-way calls: each returns at once; a relay the grain refuses is counted there.
         foreach (var group in Group(batch.Items)) _ = node.Relay(GrainFactory, group);
 

@@ -99,15 +99,6 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
         return Task.CompletedTask;
     }
 
-    /// <inheritdoc />
-    public Task PostBatch(LinkBatch batch)
-    {
-        // Refusals are counted and logged by the links.
-        _links!.Receive(batch, batch?.From ?? -1, (Application, Role));
-        EnqueueFrom(batch!.From, batch.Items.Select(i => i.Payload));
-        return Task.CompletedTask;
-    }
-
     /// <summary>Runs a check of an incoming call; a refusal is counted (by code) and thrown to the caller.</summary>
     protected static void Guard(Action check)
     {
@@ -160,15 +151,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
                 $"Messages for role {messages.Role}, application '{messages.Application}' were relayed to the {Role} of '{Application}'.");
         }
 
-        EnqueueFrom(messages.From, messages.Payloads);
-    }
-
-    // Messages of a link batch whose signature by node `from` was checked: each is decoded and must
-    // claim that sender (no node speaks for another inside a batch either); one that fails is dropped
-    // and counted, the others go on.
-    private void EnqueueFrom(int from, IEnumerable<byte[]> payloads)
-    {
-        foreach (var payload in payloads)
+        foreach (var payload in messages.Payloads)
         {
             Message message;
             try
@@ -181,7 +164,8 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
                 continue;
             }
 
-            if (message.From.Value != from)
+            // The link checked who signed the batch: no node speaks for another inside it either.
+            if (message.From.Value != messages.From)
             {
                 Metrics.MessagesRejected.Add(1, new KeyValuePair<string, object?>("code", RejectionCodes.Misdirected));
                 continue;

@@ -10,9 +10,8 @@ namespace PaxosGo.Orleans.Transport;
 /// This node's links to the other nodes of the mesh. Every grain of the node hands the protocol
 /// messages it has for another node to that node's outbox here; the outbox sends whatever
 /// accumulated, of every application and role, as one <see cref="LinkBatch"/> with one Ed25519
-/// signature: straight to the receiving grain when every message is for one grain
-/// (<see cref="IProtocolGrain.PostBatch"/>), else to the receiver's <see cref="INodeLinkGrain"/>,
-/// which checks it once and relays each grain's messages to it. A grain queues what one turn sends (<see cref="Send"/>) and then flushes
+/// signature to the receiver's <see cref="INodeLinkGrain"/>, which checks it once and relays each
+/// message to its grain. A grain queues what one turn sends (<see cref="Send"/>) and then flushes
 /// the outboxes (<see cref="FlushAll"/>): a batch carries that turn's messages for the peer and
 /// whatever other grains queued meanwhile (no timer, no waiting, no extra hop). The receiving
 /// side keeps one <see cref="LinkReplayWindow"/> per sender here too, so that it outlives the link
@@ -74,47 +73,10 @@ public sealed class NodeLinks
     }
 
     /// <summary>
-    /// Checks a batch that another node sent this one, whole, before anything in it is delivered: form
-    /// and limits, that it comes from node <paramref name="expectedFrom"/> to this node, the cluster
-    /// digest, the sender's signature, that every message is for <paramref name="grain"/> when the
-    /// batch was sent straight to one grain, and last that this process did not receive it before
-    /// (<see cref="LinkReplayWindow"/>). A refused batch is logged at Debug, counted by code and
-    /// thrown as <see cref="ProtocolMessageRejectedException"/>.
+    /// Refuses a batch from <paramref name="from"/> that this process already received (see
+    /// <see cref="LinkReplayWindow"/>); call it once the batch's signature verified.
     /// </summary>
-    public void Receive(LinkBatch batch, int expectedFrom, (string Application, Role Role)? grain = null)
-    {
-        try
-        {
-            _node.Verifier.VerifyBatch(batch, expectedFrom, _node.Identity.Index);
-            Metrics.EnvelopeSignatures.Add(1, new KeyValuePair<string, object?>("op", "verify"));
-            if (grain is var (application, role))
-            {
-                foreach (var item in batch.Items)
-                {
-                    if (item.Role != (byte)role || !string.Equals(item.Application, application, StringComparison.Ordinal))
-                    {
-                        throw new ProtocolMessageRejectedException(
-                            RejectionCodes.Misdirected,
-                            $"a link batch sent to the {role} of '{application}' carries a message for role {item.Role} of '{item.Application}'");
-                    }
-                }
-            }
-
-            AdmitReceived(batch.From, batch.Incarnation, batch.Sequence);
-        }
-        catch (ProtocolMessageRejectedException e)
-        {
-            Metrics.MessagesRejected.Add(1, new KeyValuePair<string, object?>("code", e.Code));
-            var mesh = _node.Identity.Mesh;
-            Log.LinkBatchRefused(_logger, expectedFrom >= 0 && expectedFrom < mesh.Count ? mesh[expectedFrom].Name : $"#{expectedFrom}", e.Code, e.Message);
-            throw;
-        }
-
-        Metrics.LinkBatches.Add(1, new KeyValuePair<string, object?>("direction", "received"));
-        Metrics.LinkMessages.Add(batch.Items.Length, new KeyValuePair<string, object?>("direction", "received"));
-    }
-
-    private void AdmitReceived(int from, long incarnation, ulong sequence)
+    public void AdmitReceived(int from, long incarnation, ulong sequence)
     {
         var window = _windows[from];
         lock (window) window.Admit(incarnation, sequence, _node.Identity.Mesh[from].Name);
@@ -125,24 +87,6 @@ public sealed class NodeLinks
     {
         var window = _windows[from];
         lock (window) return window.Highest;
-    }
-
-    // A batch whose messages are all for one grain goes straight to that grain, which checks it as
-    // the link grain would (one hop fewer on both legs of a slot's round trip); a batch for several
-    // grains goes to the receiver's link grain, which checks it once and relays each grain's part.
-    private Task Deliver(LinkBatch batch, string toName)
-    {
-        var first = batch.Items[0];
-        for (var i = 1; i < batch.Items.Length; i++)
-        {
-            var item = batch.Items[i];
-            if (item.Role != first.Role || !string.Equals(item.Application, first.Application, StringComparison.Ordinal))
-            {
-                return _grains.GetGrain<INodeLinkGrain>(GrainKeys.For(_node.Identity.Name, toName)).Post(batch);
-            }
-        }
-
-        return _grains.ProtocolGrain((Role)first.Role, first.Application, toName).PostBatch(batch);
     }
 
     private sealed class Outbox(NodeLinks links, int to, string toName)
@@ -175,7 +119,8 @@ public sealed class NodeLinks
                     Metrics.EnvelopeSignatures.Add(1, new KeyValuePair<string, object?>("op", "sign"));
                     Metrics.LinkMessages.Add(items.Length, new KeyValuePair<string, object?>("direction", "sent"));
                     Metrics.LinkBatches.Add(1, new KeyValuePair<string, object?>("direction", "sent"));
-                    Observe(links.Deliver(batch, toName), items.Length);
+                    var link = links._grains.GetGrain<INodeLinkGrain>(GrainKeys.For(links._node.Identity.Name, toName));
+                    Observe(link.Post(batch), items.Length);
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
