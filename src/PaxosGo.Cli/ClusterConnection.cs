@@ -1,3 +1,4 @@
+using System.Net;
 using PaxosGo.Orleans.Hosting;
 using System.CommandLine;
 using Azure.Data.Tables;
@@ -33,19 +34,29 @@ internal sealed class ConnectionOptions
         Recursive = true,
     };
 
+    public Option<string[]> Via { get; } = new("--via")
+    {
+        Description = "Reach the cluster only through these nodes' gateways (names in the mesh file; repeat or separate with commas), "
+            + "instead of every gateway in the clustering table: for example to keep away from a node that is Active in the table but does not answer.",
+        AllowMultipleArgumentsPerToken = true,
+        Recursive = true,
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Storage);
         command.Options.Add(ClusterId);
         command.Options.Add(ServiceId);
+        command.Options.Add(Via);
     }
 
     public ClusterAddress Read(ParseResult parse) =>
-        new(parse.GetValue(Storage)!, parse.GetValue(ClusterId)!, parse.GetValue(ServiceId)!);
+        new(parse.GetValue(Storage)!, parse.GetValue(ClusterId)!, parse.GetValue(ServiceId)!,
+            (parse.GetValue(Via) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray());
 }
 
-/// <summary>Which cluster to connect to.</summary>
-internal sealed record ClusterAddress(string Storage, string ClusterId, string ServiceId);
+/// <summary>Which cluster to connect to, and through which nodes' gateways (none: every gateway in the clustering table).</summary>
+internal sealed record ClusterAddress(string Storage, string ClusterId, string ServiceId, string[] Via);
 
 /// <summary>
 /// An Orleans client connected to a PaxosGo cluster through its gateways (found in the clustering
@@ -82,6 +93,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
             throw new CliException($"--storage is not a valid Azure Storage connection string ({e.GetType().Name})", Cli.UsageError, e);
         }
 
+        var gateways = await GatewaysAsync(address.Via, mesh, cancellation).ConfigureAwait(false);
+
         // No logging providers: the client's own logs would drown the output.
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.UseOrleansClient(client =>
@@ -91,7 +104,8 @@ internal sealed class ClusterConnection : IAsyncDisposable
                 o.ClusterId = address.ClusterId;
                 o.ServiceId = address.ServiceId;
             });
-            client.UseAzureStorageClustering(o => o.TableServiceClient = tables);
+            if (gateways.Length == 0) client.UseAzureStorageClustering(o => o.TableServiceClient = tables);
+            else client.UseStaticClustering(gateways);
             client.UsePaxosGoTls(key, mesh);
             client.UseConnectionRetryFilter(async (_, token) =>
             {
@@ -123,6 +137,24 @@ internal sealed class ClusterConnection : IAsyncDisposable
             host.Dispose();
             throw;
         }
+    }
+
+    // The gateway endpoints of the named nodes, from the mesh.
+    private static async Task<IPEndPoint[]> GatewaysAsync(string[] via, Mesh mesh, CancellationToken cancellation)
+    {
+        var gateways = new List<IPEndPoint>(via.Length);
+        foreach (var name in via.Distinct(StringComparer.Ordinal))
+        {
+            var node = mesh.FindByName(name) ?? throw new CliException($"--via names '{name}', which is not a node of the mesh ({string.Join(", ", mesh.Nodes.Select(n => n.Name))})", Cli.UsageError);
+            var endpoints = node.Endpoints;
+            var address = IPAddress.TryParse(endpoints.Host, out var ip)
+                ? ip
+                : (await Dns.GetHostAddressesAsync(endpoints.Host, cancellation).ConfigureAwait(false)).FirstOrDefault()
+                    ?? throw new CliException($"--via: the host '{endpoints.Host}' of node '{name}' has no address");
+            gateways.Add(new IPEndPoint(address, endpoints.GatewayPort));
+        }
+
+        return gateways.ToArray();
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,8 @@
 using Orleans.Concurrency;
+using Orleans.GrainDirectory;
 using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Hosting;
+using PaxosGo.Orleans.Placement;
 
 namespace PaxosGo.Orleans.Grains;
 
@@ -12,6 +14,11 @@ namespace PaxosGo.Orleans.Grains;
 /// </summary>
 [StatelessWorker]
 [Reentrant]
+// Placement looks every target grain up in its type's directory first, even a stateless worker that
+// is never registered: with Orleans' default directory that lookup goes to whichever silo owns the
+// entry on the hash ring, so a frozen third node stalled signed commands between two live ones for
+// the placement timeout (30 s). The pinned directory answers from this silo.
+[GrainDirectory(PinnedGrainDirectory.Name)]
 public sealed class ApplicationGrain(PaxosGoNode node, ClientSessionTable sessions) : Grain, IApplicationGrain, IPaxosGoGrain
 {
     private CommandGate Gate => new(node, GrainFactory, this.GetPrimaryKeyString());
