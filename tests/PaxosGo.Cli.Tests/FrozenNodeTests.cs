@@ -63,6 +63,18 @@ public sealed class FrozenNodeTests(LocalCluster cluster, ITestOutputHelper outp
         }
     }
 
+    [Fact]
+    public async Task Submit_ViaANodeThatIsNotInTheMesh_IsAUsageErrorOnOneLine_BeforeAnyConnection()
+    {
+        var submit = await CliAsync(
+            [.. cluster.ConnectionArguments, "--via", "node-z", "submit", "--app", App, "--mesh", cluster.MeshFile, "--key", cluster.ClientKey,
+            "--request", cluster.NextRequestId().ToString(CultureInfo.InvariantCulture), "--add", "1"]);
+
+        KeyCommandTests.AssertFailedWithOneLine(submit);
+        Assert.Equal(2, submit.ExitCode);
+        Assert.Contains("'node-z'", submit.Stderr, StringComparison.Ordinal);
+    }
+
     private async Task<(ulong State, string Node)> SubmitAsync(ulong request, string[]? connection = null)
     {
         var submit = await CliAsync(
