@@ -77,13 +77,13 @@ public sealed class LearnerGrain(
         var options = Node.Options.Learner with { RequireRegistration = true, Administrator = Node.AdministratorOf(Application) };
         _host = new LearnerHost(Application, new Learner(Node.Self, Node.NodeIds, Node.Options.StateMachineFactory(Application), snapshot, Array.Empty<LogEntry>(), options));
         registry.Replace(Application, _host.Learner.Replica.RegisteredClients);
-        _entry = new SessionEntry(Node, sessions, new CommandGate(Node, GrainFactory, Application));
+        _entry = new SessionEntry(Node, sessions, new CommandGate(Node, GrainFactory, Application), AdmitAsync);
         StartTicking();
         NotifyProposer();
     }
 
     /// <inheritdoc />
-    public Task<CommandReply> Submit(SessionCommand command) => _entry!.SubmitAsync(command, AdmitAsync);
+    public Task<CommandReply> Submit(SessionCommand command) => _entry!.SubmitAsync(command);
 
     /// <inheritdoc />
     public Task<SessionGrant> OpenSession(SessionRequest request) => _entry!.OpenAsync(request);

@@ -11,13 +11,17 @@ namespace PaxosGo.Orleans.Grains;
 /// application, which is the <see cref="IClientGatewayGrain"/>: a verified command reaches the replica
 /// and the proposer with no further grain call.
 /// </summary>
-internal sealed class SessionEntry(PaxosGoNode node, ClientSessionTable sessions, CommandGate gate)
+/// <param name="node">This node.</param>
+/// <param name="sessions">The node's session table.</param>
+/// <param name="gate">The application's entry checks.</param>
+/// <param name="admit">What a verified command goes to: the replica's admission (registration, request id, proposal, result).</param>
+internal sealed class SessionEntry(PaxosGoNode node, ClientSessionTable sessions, CommandGate gate, Func<ClientCommand, Task<CommandReply>> admit)
 {
     /// <summary>
-    /// Verifies <paramref name="command"/> and, if it passes, returns what <paramref name="admit"/>
-    /// (registration, request id, proposal, result) returns for it. A rejection is counted and thrown.
+    /// Verifies <paramref name="command"/> and, if it passes, returns what the admission returns for
+    /// it. A rejection is counted and thrown.
     /// </summary>
-    public async Task<CommandReply> SubmitAsync(SessionCommand? command, Func<ClientCommand, Task<CommandReply>> admit)
+    public async Task<CommandReply> SubmitAsync(SessionCommand? command)
     {
         try
         {
