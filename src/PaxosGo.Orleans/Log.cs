@@ -38,6 +38,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1013, Level = LogLevel.Debug, Message = "PaxosGo journal {Prefix}: checkpoint through batch {Sequence} ({Bytes} bytes); the log starts over")]
     public static partial void Checkpointed(ILogger logger, string prefix, ulong sequence, int bytes);
 
-    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "PaxosGo journal {Prefix}: could not delete old checkpoints (after {Previous}); the next checkpoint retries")]
-    public static partial void CheckpointCleanupFailed(ILogger logger, Exception exception, string prefix, string previous);
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "PaxosGo journal {Prefix}: could not delete all that checkpoint {Checkpoint} covers; the next checkpoint retries")]
+    public static partial void CheckpointCleanupFailed(ILogger logger, Exception exception, string prefix, string checkpoint);
 }

@@ -23,7 +23,7 @@ namespace PaxosGo.Orleans.Storage;
 /// failed deactivate and reload, so no process ever acts on a state storage does not hold.</para>
 /// <para>After a number of batches (<see cref="DefaultCheckpointEvery"/>) or log bytes, the whole state
 /// goes to a new checkpoint blob and the log blob is created anew, empty, naming it (conditioned on
-/// its ETag); older checkpoints are then deleted. Storage is therefore bounded by the state, not by
+/// its ETag); older checkpoints are then deleted beside the appends that follow. Storage is therefore bounded by the state, not by
 /// the history. Recovery reads the checkpoint and replays the log; a torn last frame (a crash in the
 /// middle of an append) is dropped, and the log is rolled at once so nothing is appended after it.</para>
 /// </remarks>
@@ -93,26 +93,19 @@ public sealed class AzureAppendBlobNodeLog : GroupCommitNodeLog
         }, cancellation).ConfigureAwait(false);
         _etag = created.Value.ETag;
         _length = 0;
-        string? previous = _checkpoint;
         _checkpoint = name;
         Metrics.StorageRequests.Add(2, new KeyValuePair<string, object?>("kind", "checkpoint"));
         Log.Checkpointed(Logger, _prefix, journal.Sequence, bytes);
-        await DeleteOldCheckpointsAsync(name, previous, cancellation).ConfigureAwait(false);
+        Compact(name, () => DeleteOldCheckpointsAsync(name));
     }
 
-    private async Task DeleteOldCheckpointsAsync(string keep, string? previous, CancellationToken cancellation)
+    // Checkpoints older than the one the log now names (the one before, and any a failed deletion
+    // left); a newer one may already exist when this runs, and stays.
+    private async Task DeleteOldCheckpointsAsync(string keep)
     {
-        try
+        await foreach (var blob in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, _prefix + "checkpoints/", CancellationToken.None).ConfigureAwait(false))
         {
-            await foreach (var blob in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, _prefix + "checkpoints/", cancellation).ConfigureAwait(false))
-            {
-                if (blob.Name != keep) await _container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellation).ConfigureAwait(false);
-            }
-        }
-        catch (RequestFailedException e)
-        {
-            // Left for the next checkpoint to delete: it is no longer named by the log.
-            Log.CheckpointCleanupFailed(Logger, e, _prefix, previous ?? "(none)");
+            if (string.CompareOrdinal(blob.Name, keep) < 0) await _container.DeleteBlobIfExistsAsync(blob.Name).ConfigureAwait(false);
         }
     }
 

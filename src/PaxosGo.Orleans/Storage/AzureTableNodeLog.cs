@@ -27,9 +27,12 @@ namespace PaxosGo.Orleans.Storage;
 /// repeated), the transaction fails, every waiting caller fails, and the journal is read again. A
 /// writer that missed a checkpoint therefore cannot slip a batch under it into rows the checkpoint
 /// already deleted.</para>
-/// <para>After a number of batches the whole state goes to a new checkpoint blob, the head is moved
-/// to name it (conditioned on its ETag), and the batch rows, frame blobs and checkpoints it covers are
-/// deleted (in transactions of up to 100 rows). Storage is bounded by the state, not the history.</para>
+/// <para>After a number of batches the whole state goes to a new checkpoint blob and the head is moved
+/// to name it (conditioned on its ETag). The rows it covers then go with the writes that follow, two
+/// deletions in each write's transaction (so about half a checkpoint interval later they are all
+/// gone), and its frame blobs and older checkpoints are deleted beside those writes
+/// (<see cref="GroupCommitNodeLog.Compaction"/>). No burst of deletions holds a write up, and storage
+/// is bounded by the state, not the history.</para>
 /// <para>Why a table: on Azurite, the local emulator every test and the local cluster run on, this
 /// transaction costs about half the CPU and latency of an append-blob append (docs/benchmarks.md); on
 /// Azure Storage both are durable when acknowledged.</para>
@@ -49,7 +52,7 @@ public sealed class AzureTableNodeLog : GroupCommitNodeLog
     private const string CheckpointSequenceProperty = "CheckpointSequence";
     private const string FrameProperty = "Frame";
     private const string FrameBlobProperty = "FrameBlob";
-    private const int MaxTransactionRows = 100;
+    private const int RowsDeletedPerWrite = 2;
 
     private readonly TableClient _table;
     private readonly BlobContainerClient _container;
@@ -58,6 +61,7 @@ public sealed class AzureTableNodeLog : GroupCommitNodeLog
     private ETag _headEtag;
     private string _checkpoint = "";
     private ulong _checkpointSequence;
+    private ulong _oldestRow = 1; // batch rows exist for every sequence from here through the head's
     private bool _ready;
 
     /// <summary>The journal of node <paramref name="node"/>: rows in <paramref name="table"/>, checkpoints and large frames in <paramref name="container"/>.</summary>
@@ -113,12 +117,24 @@ public sealed class AzureTableNodeLog : GroupCommitNodeLog
         }
 
         var head = Head(batch.Sequence, _checkpoint, _checkpointSequence);
-        var response = await _table.SubmitTransactionAsync(
-        [
-            new TableTransactionAction(TableTransactionActionType.UpdateReplace, head, _headEtag),
-            new TableTransactionAction(TableTransactionActionType.Add, row),
-        ]).ConfigureAwait(false);
+        var actions = new List<TableTransactionAction>(2 + RowsDeletedPerWrite)
+        {
+            new(TableTransactionActionType.UpdateReplace, head, _headEtag),
+            new(TableTransactionActionType.Add, row),
+        };
+
+        // The oldest rows the durable checkpoint covers go in the same transaction, a few per write:
+        // storage stays bounded without a burst of deletions that would hold up the writes behind it.
+        ulong deleted = 0;
+        while (deleted < RowsDeletedPerWrite && _oldestRow + deleted <= _checkpointSequence)
+        {
+            actions.Add(new(TableTransactionActionType.Delete, new TableEntity(_node, BatchRow(_oldestRow + deleted)), ETag.All));
+            deleted++;
+        }
+
+        var response = await _table.SubmitTransactionAsync(actions).ConfigureAwait(false);
         _headEtag = response.Value[0].Headers.ETag ?? throw new InvalidOperationException("The journal's head came back without an ETag.");
+        _oldestRow += deleted;
     }
 
     /// <inheritdoc />
@@ -133,41 +149,22 @@ public sealed class AzureTableNodeLog : GroupCommitNodeLog
         _checkpointSequence = sequence;
         Metrics.StorageRequests.Add(2, new KeyValuePair<string, object?>("kind", "checkpoint"));
         Log.Checkpointed(Logger, Description, sequence, bytes);
-        await DeleteCoveredAsync(name, sequence, cancellation).ConfigureAwait(false);
+        Compact(name, () => DeleteCoveredBlobsAsync(name, sequence));
     }
 
-    /// <summary>Deletes the batch rows, frame blobs and older checkpoints a checkpoint covers; what fails is left for the next one.</summary>
-    private async Task DeleteCoveredAsync(string keep, ulong through, CancellationToken cancellation)
+    /// <summary>
+    /// Deletes the frame blobs and older checkpoints a checkpoint covers (its rows go with the writes
+    /// that follow). Only what sorts before the checkpoint goes: a newer checkpoint may already exist
+    /// when this runs.
+    /// </summary>
+    private async Task DeleteCoveredBlobsAsync(string keep, ulong through)
     {
-        try
+        await foreach (var blob in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, _prefix, CancellationToken.None).ConfigureAwait(false))
         {
-            string below = BatchRow(through + 1);
-            var rows = new List<TableTransactionAction>();
-            await foreach (var row in _table.QueryAsync<TableEntity>(
-                e => e.PartitionKey == _node && e.RowKey.CompareTo(BatchRowPrefix) >= 0 && e.RowKey.CompareTo(below) < 0,
-                select: [nameof(TableEntity.PartitionKey), nameof(TableEntity.RowKey)],
-                cancellationToken: cancellation).ConfigureAwait(false))
-            {
-                rows.Add(new TableTransactionAction(TableTransactionActionType.Delete, row, ETag.All));
-                if (rows.Count == MaxTransactionRows)
-                {
-                    await _table.SubmitTransactionAsync(rows, cancellation).ConfigureAwait(false);
-                    rows.Clear();
-                }
-            }
-
-            if (rows.Count > 0) await _table.SubmitTransactionAsync(rows, cancellation).ConfigureAwait(false);
-            await foreach (var blob in _container.GetBlobsAsync(BlobTraits.None, BlobStates.None, _prefix, cancellation).ConfigureAwait(false))
-            {
-                bool oldCheckpoint = blob.Name.StartsWith(_prefix + "checkpoints/", StringComparison.Ordinal) && blob.Name != keep;
-                bool coveredFrame = blob.Name.StartsWith(_prefix + "frames/", StringComparison.Ordinal)
-                    && string.CompareOrdinal(blob.Name, FrameBlob(through + 1)) < 0;
-                if (oldCheckpoint || coveredFrame) await _container.DeleteBlobIfExistsAsync(blob.Name, cancellationToken: cancellation).ConfigureAwait(false);
-            }
-        }
-        catch (RequestFailedException e)
-        {
-            Log.CheckpointCleanupFailed(Logger, e, Description, keep);
+            bool olderCheckpoint = blob.Name.StartsWith(_prefix + "checkpoints/", StringComparison.Ordinal) && string.CompareOrdinal(blob.Name, keep) < 0;
+            bool coveredFrame = blob.Name.StartsWith(_prefix + "frames/", StringComparison.Ordinal)
+                && string.CompareOrdinal(blob.Name, FrameBlob(through + 1)) < 0;
+            if (olderCheckpoint || coveredFrame) await _container.DeleteBlobIfExistsAsync(blob.Name).ConfigureAwait(false);
         }
     }
 
@@ -200,6 +197,7 @@ public sealed class AzureTableNodeLog : GroupCommitNodeLog
                     _headEtag = created.Headers.ETag ?? throw new InvalidOperationException("The journal's head came back without an ETag.");
                     _checkpoint = "";
                     _checkpointSequence = 0;
+                    _oldestRow = 1;
                     return new NodeJournal();
                 }
                 catch (RequestFailedException raced) when (raced.Status == 409)
@@ -245,9 +243,25 @@ public sealed class AzureTableNodeLog : GroupCommitNodeLog
             _headEtag = head.ETag;
             _checkpoint = checkpoint;
             _checkpointSequence = checkpointSequence;
+            _oldestRow = await OldestRowAsync(last, cancellation).ConfigureAwait(false);
             Log.Recovered(Logger, Description, journal.Sequence, bytes.Length, checkpoint.Length == 0 ? "(none)" : checkpoint);
             return journal;
         }
+    }
+
+    // The first batch row still stored (rows run without a gap from it through the head's; none: the one after the head's).
+    private async Task<ulong> OldestRowAsync(ulong last, CancellationToken cancellation)
+    {
+        await foreach (var row in _table.QueryAsync<TableEntity>(
+            e => e.PartitionKey == _node && e.RowKey.CompareTo(BatchRowPrefix) >= 0 && e.RowKey.CompareTo(BatchRow(last + 1)) < 0,
+            maxPerPage: 1,
+            select: [nameof(TableEntity.RowKey)],
+            cancellationToken: cancellation).ConfigureAwait(false))
+        {
+            return ulong.Parse(row.RowKey.AsSpan(BatchRowPrefix.Length), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return last + 1;
     }
 
     private TableEntity Head(ulong sequence, string checkpoint, ulong checkpointSequence) => new(_node, HeadRow)

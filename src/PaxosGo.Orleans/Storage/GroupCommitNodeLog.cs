@@ -24,6 +24,7 @@ public abstract class GroupCommitNodeLog : INodeLog, IDisposable
     private bool _writing;
     private NodeJournal? _journal;
     private long _appends;
+    private Task _compaction = Task.CompletedTask;
 
     /// <summary>Creates the log; it checkpoints after <paramref name="checkpointEvery"/> batches (or when <see cref="CheckpointDue"/> says so).</summary>
     protected GroupCommitNodeLog(string description, ILogger logger, int checkpointEvery)
@@ -44,6 +45,13 @@ public abstract class GroupCommitNodeLog : INodeLog, IDisposable
 
     /// <summary>Writes (group commits) so far.</summary>
     public long Appends => Interlocked.Read(ref _appends);
+
+    /// <summary>
+    /// The deletion of what the last checkpoint covers (rows, blobs, older checkpoints). It runs beside
+    /// the writes that follow the checkpoint, so a checkpoint holds the group commit up only for its own
+    /// writes; it never fails (what it could not delete is left for the next checkpoint).
+    /// </summary>
+    public Task Compaction => Volatile.Read(ref _compaction);
 
     /// <inheritdoc />
     public void Dispose()
@@ -98,8 +106,34 @@ public abstract class GroupCommitNodeLog : INodeLog, IDisposable
     /// <summary>Whether a checkpoint is due beyond the batch count (for example by the log's bytes).</summary>
     protected virtual bool CheckpointDue(NodeJournal journal) => false;
 
-    /// <summary>Writes the whole state to a new checkpoint and lets storage drop what it covers.</summary>
+    /// <summary>
+    /// Writes the whole state to a new checkpoint, so that storage no longer needs what it covers
+    /// (which the subclass then hands to <see cref="Compact"/>).
+    /// </summary>
     protected abstract Task CheckpointAsync(NodeJournal journal, CancellationToken cancellation);
+
+    /// <summary>
+    /// Deletes what a durable checkpoint covers in the background, after the previous deletion ended:
+    /// nothing reads it any more (recovery starts from the checkpoint the journal names), so appends
+    /// need not wait for it. A failure is logged and left for the next checkpoint.
+    /// </summary>
+    protected void Compact(string checkpoint, Func<Task> delete)
+    {
+        ArgumentNullException.ThrowIfNull(delete);
+        var previous = Volatile.Read(ref _compaction);
+        Volatile.Write(ref _compaction, Task.Run(async () =>
+        {
+            await previous.ConfigureAwait(false); // never faults
+            try
+            {
+                await delete().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                Log.CheckpointCleanupFailed(Logger, e, Description, checkpoint);
+            }
+        }));
+    }
 
     private async Task<NodeJournal> RecoverAsync(CancellationToken cancellation = default)
     {

@@ -99,6 +99,7 @@ public sealed class AzureTableNodeLogTests(AzuriteFixture azurite) : IAsyncLifet
             await AppendAsync(live, "kv", AcceptorState.Initial, Promised(1, 0));
             await AppendAsync(live, "kv", Promised(1, 0), Promised(2, 0, 1)); // checkpoint: rows b1, b2 deleted
             await AppendAsync(live, "kv", Promised(2, 0, 1), Promised(3, 0, 1, 2));
+            await live.Compaction;
         }
 
         Assert.DoesNotContain(AzureTableNodeLogRow(1), await RowsAsync());
@@ -123,11 +124,59 @@ public sealed class AzureTableNodeLogTests(AzuriteFixture azurite) : IAsyncLifet
             state = next;
         }
 
+        await log.Compaction; // what a checkpoint covers is deleted beside the writes that follow
         var rows = await RowsAsync();
         Assert.InRange(rows.Count, 2, 11); // the head and the batches after the last checkpoint (90)
         Assert.Single(await BlobsAsync(), b => b.StartsWith("nodes/node-a/checkpoints/", StringComparison.Ordinal));
         using var restarted = Open();
         Assert.Equivalent(state, (await restarted.LoadAsync("kv")).Acceptor);
+    }
+
+    [Fact]
+    public async Task CheckpointsInQuickSuccession_DeleteOnlyWhatIsOlder_WhileAppendsGoOn_AndTheNewestCheckpointSurvives()
+    {
+        using var log = Open(checkpointEvery: 1); // every batch checkpoints: blob deletions overlap the next checkpoints
+        await log.LoadAsync("kv");
+        var state = AcceptorState.Initial;
+        for (ulong round = 1; round <= 12; round++)
+        {
+            var next = Promised(round, round);
+            await AppendAsync(log, "kv", state, next);
+            state = next;
+        }
+
+        await log.Compaction;
+        Assert.Equal([AzureTableNodeLogRow(12), "head"], await RowsAsync()); // each write deleted the row the checkpoint before it covered
+        Assert.Equal(["nodes/node-a/checkpoints/00000000000000000012"], await BlobsAsync());
+        using var restarted = Open();
+        Assert.Equivalent(state, (await restarted.LoadAsync("kv")).Acceptor);
+    }
+
+    [Fact]
+    public async Task RowsACheckpointCovers_GoWithTheWritesAfterIt_AndAWriterRestartedHalfwayDeletesFromTheOldestRowLeft()
+    {
+        var state = AcceptorState.Initial;
+        async Task WriteAsync(AzureTableNodeLog log, ulong from, ulong to)
+        {
+            for (ulong round = from; round <= to; round++)
+            {
+                var next = Promised(round, round);
+                await AppendAsync(log, "kv", state, next);
+                state = next;
+            }
+        }
+
+        using (var log = Open(checkpointEvery: 10))
+        {
+            await log.LoadAsync("kv");
+            await WriteAsync(log, 1, 12); // checkpoint after batch 10; batches 11 and 12 delete rows 1-4
+        }
+
+        Assert.Equal(AzureTableNodeLogRow(5), (await RowsAsync())[0]);
+        using var restarted = Open(checkpointEvery: 10);
+        Assert.Equivalent(state, (await restarted.LoadAsync("kv")).Acceptor);
+        await WriteAsync(restarted, 13, 15); // rows 5-10 go with these three writes
+        Assert.Equal([.. Enumerable.Range(11, 5).Select(i => AzureTableNodeLogRow((ulong)i)), "head"], await RowsAsync());
     }
 
     [Fact]
@@ -147,6 +196,7 @@ public sealed class AzureTableNodeLogTests(AzuriteFixture azurite) : IAsyncLifet
             var bigger = big with { Promised = new Ballot(2, new NodeId(1)) };
             await AppendAsync(restarted, "kv", big, bigger);
             await AppendAsync(restarted, "kv", bigger, bigger with { Promised = new Ballot(3, new NodeId(1)) }); // batch 3: checkpoint
+            await restarted.Compaction;
         }
 
         Assert.DoesNotContain(await BlobsAsync(), b => b.Contains("/frames/", StringComparison.Ordinal));
