@@ -47,7 +47,7 @@ public abstract class GroupCommitNodeLog : INodeLog, IDisposable
     public long Appends => Interlocked.Read(ref _appends);
 
     /// <summary>
-    /// The deletion of what the last checkpoint covers (rows, blobs, older checkpoints). It runs beside
+    /// The deletion of what the last checkpoint covers (blobs, older checkpoints). It runs beside
     /// the writes that follow the checkpoint, so a checkpoint holds the group commit up only for its own
     /// writes; it never fails (what it could not delete is left for the next checkpoint).
     /// </summary>

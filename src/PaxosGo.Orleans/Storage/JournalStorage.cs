@@ -3,7 +3,7 @@ namespace PaxosGo.Orleans.Storage;
 /// <summary>Where a node's journal (its acceptors' and proposers' durable state) is kept.</summary>
 public enum JournalStorage
 {
-    /// <summary>Rows of an Azure table, one entity-group transaction per group commit (<see cref="AzureTableNodeLog"/>).</summary>
+    /// <summary>A ring of rows in an Azure table, one single-entity write per group commit (<see cref="AzureTableNodeLog"/>).</summary>
     Table,
 
     /// <summary>One append blob, one <c>AppendBlock</c> per group commit (<see cref="AzureAppendBlobNodeLog"/>).</summary>

@@ -12,7 +12,7 @@ using Xunit;
 
 namespace PaxosGo.Orleans.Tests.Storage;
 
-/// <summary>A node's journal in table rows on a real Azurite: group commit, recovery, fencing, checkpoints, large frames.</summary>
+/// <summary>A node's journal in a ring of table rows on a real Azurite: group commit, recovery, fencing, checkpoints, the ring's reuse, large frames.</summary>
 [Collection(AzuriteCollection.Name)]
 public sealed class AzureTableNodeLogTests(AzuriteFixture azurite) : IAsyncLifetime
 {
@@ -80,7 +80,7 @@ public sealed class AzureTableNodeLogTests(AzuriteFixture azurite) : IAsyncLifet
         await AppendAsync(first, "kv", AcceptorState.Initial, Promised(1, 0));
         var refused = AppendAsync(second, "kv", AcceptorState.Initial, Promised(5));
 
-        await Assert.ThrowsAsync<TableTransactionFailedException>(() => refused);
+        Assert.Equal(409, (await Assert.ThrowsAsync<RequestFailedException>(() => refused)).Status); // its row exists now
         var (seen, _) = await second.LoadAsync("kv");
         Assert.Equivalent(Promised(1, 0), seen);
         await AppendAsync(second, "kv", seen, Promised(6, 0));
@@ -89,32 +89,33 @@ public sealed class AzureTableNodeLogTests(AzuriteFixture azurite) : IAsyncLifet
     }
 
     [Fact]
-    public async Task AWriterThatMissedACheckpoint_CannotSlipABatchUnderIt_IntoRowsTheCheckpointDeleted()
+    public async Task AWriterThatMissedACheckpointAndTheRingsWrap_CannotWriteOverARowItDidNotSee()
     {
         using var stale = Open();
-        await stale.LoadAsync("kv"); // believes the journal is empty
-        using (var live = Open(checkpointEvery: 2))
+        await stale.LoadAsync("kv"); // believes the journal is empty, the ring unwritten
+        var state = AcceptorState.Initial;
+        using (var live = Open(checkpointEvery: 2)) // a ring of 4 rows
         {
             await live.LoadAsync("kv");
-            await AppendAsync(live, "kv", AcceptorState.Initial, Promised(1, 0));
-            await AppendAsync(live, "kv", Promised(1, 0), Promised(2, 0, 1)); // checkpoint: rows b1, b2 deleted
-            await AppendAsync(live, "kv", Promised(2, 0, 1), Promised(3, 0, 1, 2));
-            await live.Compaction;
+            for (ulong round = 1; round <= 9; round++)
+            {
+                var next = Promised(round, round);
+                await AppendAsync(live, "kv", state, next);
+                state = next;
+            }
         }
 
-        Assert.DoesNotContain(AzureTableNodeLogRow(1), await RowsAsync());
-
-        // Its batch 1 would land in a free row: the head's ETag refuses it.
-        await Assert.ThrowsAsync<TableTransactionFailedException>(() => AppendAsync(stale, "kv", AcceptorState.Initial, Promised(9, 7)));
-        Assert.Equivalent(Promised(3, 0, 1, 2), (await stale.LoadAsync("kv")).Acceptor);
+        // Its batch 1 would go where batches 1, 5 and 9 went: the row exists, so the write is refused.
+        Assert.Equal(409, (await Assert.ThrowsAsync<RequestFailedException>(() => AppendAsync(stale, "kv", AcceptorState.Initial, Promised(99, 7)))).Status);
+        Assert.Equivalent(state, (await stale.LoadAsync("kv")).Acceptor);
         using var reader = Open();
-        Assert.Equivalent(Promised(3, 0, 1, 2), (await reader.LoadAsync("kv")).Acceptor);
+        Assert.Equivalent(state, (await reader.LoadAsync("kv")).Acceptor);
     }
 
     [Fact]
-    public async Task Checkpoints_DeleteTheRowsTheyCover_AndLeaveOneCheckpointBlob_SoStorageDoesNotGrowWithHistory()
+    public async Task Checkpoints_LetTheRingOfRowsBeReused_AndLeaveOneCheckpointBlob_SoStorageDoesNotGrowWithHistory()
     {
-        using var log = Open(checkpointEvery: 10);
+        using var log = Open(checkpointEvery: 10); // a ring of 20 rows
         await log.LoadAsync("kv");
         var state = AcceptorState.Initial;
         for (ulong round = 1; round <= 95; round++)
@@ -124,9 +125,8 @@ public sealed class AzureTableNodeLogTests(AzuriteFixture azurite) : IAsyncLifet
             state = next;
         }
 
-        await log.Compaction; // what a checkpoint covers is deleted beside the writes that follow
-        var rows = await RowsAsync();
-        Assert.InRange(rows.Count, 2, 11); // the head and the batches after the last checkpoint (90)
+        await log.Compaction; // older checkpoints are deleted beside the writes that follow
+        Assert.Equal(21, (await RowsAsync()).Count); // the head and the ring, after 95 batches
         Assert.Single(await BlobsAsync(), b => b.StartsWith("nodes/node-a/checkpoints/", StringComparison.Ordinal));
         using var restarted = Open();
         Assert.Equivalent(state, (await restarted.LoadAsync("kv")).Acceptor);
@@ -146,41 +146,56 @@ public sealed class AzureTableNodeLogTests(AzuriteFixture azurite) : IAsyncLifet
         }
 
         await log.Compaction;
-        Assert.Equal([AzureTableNodeLogRow(12), "head"], await RowsAsync()); // each write deleted the row the checkpoint before it covered
+        Assert.Equal(["head", RingRow(0), RingRow(1)], await RowsAsync()); // a ring of two rows
         Assert.Equal(["nodes/node-a/checkpoints/00000000000000000012"], await BlobsAsync());
         using var restarted = Open();
         Assert.Equivalent(state, (await restarted.LoadAsync("kv")).Acceptor);
     }
 
     [Fact]
-    public async Task RowsACheckpointCovers_GoWithTheWritesAfterIt_AndAWriterRestartedHalfwayDeletesFromTheOldestRowLeft()
+    public async Task AWriterRestartedAfterTheRingWrapped_ReadsOnlyTheBatchesAfterTheCheckpoint_AndGoesOnOverTheRowsItRead()
     {
         var state = AcceptorState.Initial;
         async Task WriteAsync(AzureTableNodeLog log, ulong from, ulong to)
         {
             for (ulong round = from; round <= to; round++)
             {
-                var next = Promised(round, round);
+                var next = new AcceptorState(new Ballot(round, new NodeId(1)), round - 1, Promised(round, round - 1, round).Accepted);
                 await AppendAsync(log, "kv", state, next);
                 state = next;
             }
         }
 
-        using (var log = Open(checkpointEvery: 10))
+        using (var log = Open(checkpointEvery: 5)) // a ring of 10 rows
         {
             await log.LoadAsync("kv");
-            await WriteAsync(log, 1, 12); // checkpoint after batch 10; batches 11 and 12 delete rows 1-4
+            await WriteAsync(log, 1, 23); // checkpoint at 20; rows hold batches 14-23, of which 21-23 are after it
         }
 
-        Assert.Equal(AzureTableNodeLogRow(5), (await RowsAsync())[0]);
-        using var restarted = Open(checkpointEvery: 10);
-        Assert.Equivalent(state, (await restarted.LoadAsync("kv")).Acceptor);
-        await WriteAsync(restarted, 13, 15); // rows 5-10 go with these three writes
-        Assert.Equal([.. Enumerable.Range(11, 5).Select(i => AzureTableNodeLogRow((ulong)i)), "head"], await RowsAsync());
+        using (var restarted = Open(checkpointEvery: 50)) // the ring keeps the size it was made with
+        {
+            Assert.Equivalent(state, (await restarted.LoadAsync("kv")).Acceptor);
+            await WriteAsync(restarted, 24, 37); // over rows it read: each write is conditioned on the ETag it saw
+        }
+
+        Assert.Equal(11, (await RowsAsync()).Count);
+        using var reader = Open();
+        Assert.Equivalent(state, (await reader.LoadAsync("kv")).Acceptor);
     }
 
     [Fact]
-    public async Task ABatchTooLargeForARow_GoesToABlobCommittedByTheRow_AndIsReadBack_AndDeletedWithTheRowsAtTheNextCheckpoint()
+    public async Task AJournalInTheEarlierTableLayout_IsRefusedWithAClearError_NotStartedOverEmpty()
+    {
+        await Table.CreateIfNotExistsAsync();
+        await Table.AddEntityAsync(new TableEntity("node-a", "head") { ["Sequence"] = 3L, ["Checkpoint"] = "", ["CheckpointSequence"] = 0L });
+        using var log = Open();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => log.LoadAsync("kv"));
+        Assert.Contains("earlier layout", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["head"], await RowsAsync()); // nothing written over it
+    }
+
+    [Fact]
+    public async Task ABatchTooLargeForARow_GoesToABlobCommittedByTheRow_AndIsReadBack_AndDeletedAfterTheNextCheckpoint()
     {
         var big = JournalStates.Promised(1, 100 * 1024, 0); // one vote of 100 KiB: more than a row's binary property holds
         using (var log = Open(checkpointEvery: 3))
@@ -220,5 +235,5 @@ public sealed class AzureTableNodeLogTests(AzuriteFixture azurite) : IAsyncLifet
         Assert.Empty(await RowsAsync()); // nothing written: no head that would hide the votes
     }
 
-    private static string AzureTableNodeLogRow(ulong sequence) => "b" + sequence.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
+    private static string RingRow(int index) => "r" + index.ToString("D10", System.Globalization.CultureInfo.InvariantCulture);
 }
