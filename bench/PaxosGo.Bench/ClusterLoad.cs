@@ -133,6 +133,7 @@ internal static class ClusterLoad
 
         await Task.Delay(warmup);
         var storageBefore = await StorageUse.MeasureAsync(storage);
+        var countersBefore = await NodeCounters.ReadAsync(mesh);
         var cpuBefore = cpu.Sample();
         long measureStart = Stopwatch.GetTimestamp();
         Interlocked.Exchange(ref measuring, 1);
@@ -152,6 +153,7 @@ internal static class ClusterLoad
         double seconds = clock.Elapsed.TotalSeconds;
         var cores = ProcessCpu.Cores(cpuBefore, cpu.Sample(), seconds);
         var resident = cpu.ResidentMegabytes();
+        var countersAfter = await NodeCounters.ReadAsync(mesh);
         Interlocked.Exchange(ref stopping, 1);
         await Task.WhenAll(workers);
         await host.StopAsync();
@@ -188,6 +190,7 @@ internal static class ClusterLoad
             last_tenth_ops_per_second = commands > 0 ? Rate(Interlocked.Read(ref lastTenthStart), Interlocked.Read(ref allDone)) : (double?)null,
             storage_bytes_before = storageBefore,
             storage_bytes_after = storageAfter,
+            costs = NodeCounters.Costs(countersBefore, countersAfter, all.Length),
         };
     }
 

@@ -51,6 +51,10 @@ internal static class Metrics
     public static readonly Counter<long> EnvelopeSignatures =
         Meter.CreateCounter<long>("paxosgo.envelope.signatures", description: "Protocol messages sealed and checked: op sign and verify (Ed25519 over an envelope or a whole link batch, between nodes), local-seal and local-check (HMAC, within a node)");
 
+    /// <summary>Ed25519 checks of clients' signatures (tag <c>kind</c>: command, a signed command; handshake, a session's opening or its grant).</summary>
+    public static readonly Counter<long> CommandSignatures =
+        Meter.CreateCounter<long>("paxosgo.command.signatures", description: "Client signatures checked (Ed25519): kind command (a signed command) or handshake (a session's opening, or the client's check of its grant)");
+
     /// <summary>Batches on the links between nodes (tag <c>direction</c>: sent, received): one signature each.</summary>
     public static readonly Counter<long> LinkBatches =
         Meter.CreateCounter<long>("paxosgo.link.batches", description: "Link batches between nodes (direction sent or received), each under one signature");

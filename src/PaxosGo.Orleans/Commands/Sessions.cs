@@ -142,6 +142,7 @@ public static class SessionHandshake
         var algorithm = SignatureAlgorithm.Ed25519;
         if (publicKey.Length != algorithm.PublicKeySize || signature.Length != algorithm.SignatureSize) return false;
         if (!PublicKey.TryImport(algorithm, publicKey, KeyBlobFormat.RawPublicKey, out var key) || key is null) return false;
+        Metrics.CommandSignatures.Add(1, new KeyValuePair<string, object?>("kind", "handshake"));
         return algorithm.Verify(key, data, signature);
     }
 

@@ -80,6 +80,7 @@ public static class CommandVerification
         var algorithm = SignatureAlgorithm.Ed25519;
         if (publicKey.Length != algorithm.PublicKeySize || command.Signature.Length != algorithm.SignatureSize) return false;
         if (!PublicKey.TryImport(algorithm, publicKey, KeyBlobFormat.RawPublicKey, out var key) || key is null) return false;
+        Metrics.CommandSignatures.Add(1, new KeyValuePair<string, object?>("kind", "command"));
         return algorithm.Verify(key, command.Hash, command.Signature);
     }
 }

@@ -54,6 +54,7 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<ClientRegistry>();
         builder.Services.AddSingleton<NodeLinks>();
         builder.Services.AddSingleton<NodeTls>();
+        builder.Services.AddSingleton<MetricTotals>();
         builder.Configure<SiloConnectionOptions>(o =>
         {
             o.ConfigureSiloInboundConnection(c => c.UseServerTls(c.ApplicationServices.GetRequiredService<NodeTls>().SiloInbound));

@@ -19,6 +19,7 @@ namespace PaxosGo.Orleans.Http;
 /// <item><c>GET /apps/{app}/state?consistency=linearizable</c>: reflects every command acknowledged before the request (a read barrier through Paxos).</item>
 /// <item><c>GET /apps/{app}/status</c>: this node's replica and its proposer: standing, ballot round, the leader it knows.</item>
 /// <item><c>GET /mesh</c>: every node of the mesh, up or down, and the leader of each application as this node sees it.</item>
+/// <item><c>GET /metrics</c>: this node's PaxosGo counters since it started, by tags (<see cref="MetricTotals"/>): slots applied, storage requests, signatures made and checked, and the rest.</item>
 /// </list>
 /// </remarks>
 public static class ReadApi
@@ -33,6 +34,7 @@ public static class ReadApi
         ArgumentNullException.ThrowIfNull(mesh);
         ArgumentNullException.ThrowIfNull(applications);
         var grains = endpoints.ServiceProvider.GetRequiredService<IGrainFactory>();
+        var totals = endpoints.ServiceProvider.GetRequiredService<MetricTotals>(); // counting from now on
         var api = endpoints.MapGroup(string.Empty);
         // Every answer is JSON, and says so: browsers must not sniff it as anything else.
         api.AddEndpointFilter(static async (context, next) =>
@@ -152,6 +154,8 @@ public static class ReadApi
 
             return Results.Ok(new { node, nodes, leaders });
         });
+
+        api.MapGet("/metrics", () => Results.Ok(new { node, counters = totals.Snapshot() }));
 
         return endpoints;
     }

@@ -23,9 +23,10 @@ namespace PaxosGo.Orleans.Storage;
 /// failed deactivate and reload, so no process ever acts on a state storage does not hold.</para>
 /// <para>After a number of batches (<see cref="DefaultCheckpointEvery"/>) or log bytes, the whole state
 /// goes to a new checkpoint blob and the log blob is created anew, empty, naming it (conditioned on
-/// its ETag); older checkpoints are then deleted beside the appends that follow. Storage is therefore bounded by the state, not by
-/// the history. Recovery reads the checkpoint and replays the log; a torn last frame (a crash in the
-/// middle of an append) is dropped, and the log is rolled at once so nothing is appended after it.</para>
+/// its ETag); older checkpoints are then deleted beside the appends that follow. Storage is therefore
+/// bounded by the state, not by the history. Recovery reads the checkpoint and replays the log; a torn
+/// last frame (a crash in the middle of an append) is dropped, and the log is rolled at once so nothing
+/// is appended after it.</para>
 /// </remarks>
 public sealed class AzureAppendBlobNodeLog : GroupCommitNodeLog
 {

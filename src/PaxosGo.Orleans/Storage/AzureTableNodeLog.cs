@@ -31,9 +31,10 @@ namespace PaxosGo.Orleans.Storage;
 /// checkpoint is refused (the checkpoint is then overdue: it is retried after every write from half a
 /// ring on). The head moves only at checkpoints, conditioned on its ETag.</para>
 /// <para>Why single-entity writes in a table: on Azurite, the local emulator every test and the local
-/// cluster run on, they cost Azurite about 40% less CPU than an entity-group transaction and a third of an
-/// append-blob append (docs/benchmarks.md); on Azure Storage all are durable when acknowledged. Storage
-/// is bounded by the ring and the state, not the history, and nothing is ever deleted on the write path.</para>
+/// cluster run on, they cost Azurite about 40% less CPU than an entity-group transaction and a third
+/// of an append-blob append (docs/benchmarks.md); on Azure Storage all are durable when acknowledged.
+/// Storage is bounded by the ring and the state, not the history, and nothing is deleted on the write
+/// path.</para>
 /// </remarks>
 public sealed class AzureTableNodeLog : GroupCommitNodeLog
 {

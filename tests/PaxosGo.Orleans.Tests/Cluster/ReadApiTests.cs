@@ -20,13 +20,14 @@ public sealed class ReadApiTests(AzuriteFixture azurite)
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task ReadApi_ServesStateHealthAndMesh_LinearizableReadsSeeEveryAcknowledgedCommand_AndNothingWrites()
+    public async Task ReadApi_ServesStateHealthMeshAndCounters_LinearizableReadsSeeEveryAcknowledgedCommand_AndNothingWrites()
     {
         await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
         var mesh = Mesh.Load(Path.Combine(cluster.Directory, "mesh.json"));
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddSingleton(cluster.Grains);
+        builder.Services.AddSingleton<MetricTotals>();
         await using var web = builder.Build();
         web.MapPaxosGoReadApi("node-c", mesh, [PaxosTestCluster.Application]);
         await web.StartAsync();
@@ -66,8 +67,15 @@ public sealed class ReadApiTests(AzuriteFixture azurite)
         Assert.Contains(status.GetProperty("leader").GetString(), PaxosTestCluster.Nodes);
         Assert.False(string.IsNullOrEmpty(status.GetProperty("standing").GetString()));
 
+        // The node's counters since the API started: the commands above were applied and their votes written.
+        var counters = (await http.GetFromJsonAsync<JsonElement>("/metrics")).GetProperty("counters");
+        Assert.True(counters.GetProperty("paxosgo.commands.executed").GetProperty("").GetInt64() >= 5);
+        Assert.True(counters.GetProperty("paxosgo.slots.applied").GetProperty("").GetInt64() >= 1);
+        Assert.True(counters.GetProperty("paxosgo.storage.requests").GetProperty("kind=append").GetInt64() >= 1);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await http.PostAsync("/metrics", new StringContent("{}"))).StatusCode);
+
         // Requested names are never echoed unless they are valid application names, and nothing is sniffed.
-        foreach (string path in new[] { "/health", "/apps", "/mesh", $"/apps/{PaxosTestCluster.Application}/state", "/apps/%3Cscript%3Ealert(1)%3C%2Fscript%3E/state", "/apps/x%22y/status" })
+        foreach (string path in new[] { "/health", "/apps", "/mesh", "/metrics", $"/apps/{PaxosTestCluster.Application}/state", "/apps/%3Cscript%3Ealert(1)%3C%2Fscript%3E/state", "/apps/x%22y/status" })
         {
             var response = await http.GetAsync(path);
             Assert.Equal(["nosniff"], response.Headers.GetValues("X-Content-Type-Options"));
