@@ -1,3 +1,4 @@
+using Orleans.Messaging;
 using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Identity;
@@ -31,6 +32,18 @@ public sealed record PaxosGoClientOptions
     /// the mesh: connect the Orleans client with <c>UsePaxosGoTls(key, mesh)</c>).
     /// </summary>
     public Mesh? Mesh { get; init; }
+
+    /// <summary>
+    /// Whether session commands go in by the gateway of the session's node when the Orleans client
+    /// knows several gateways (default: yes). Such a client sends all calls to one grain through the
+    /// gateway it first picked for it, so a command for the leader's node may come in at another node
+    /// and cross to the leader and back. With this set, commands go through an
+    /// <see cref="IClientEntryGrain"/> alias: the replies say which node's gateway each alias came in by,
+    /// and the client tries aliases until one comes in at its session's node, then keeps it (if none
+    /// does, as with a client connected to other gateways only, it sends to the node's grain directly).
+    /// The entry costs a grain call inside the node, so a client with one gateway sends directly.
+    /// </summary>
+    public bool EnterAtSessionNode { get; init; } = true;
 }
 
 /// <summary>
@@ -38,7 +51,8 @@ public sealed record PaxosGoClientOptions
 /// authenticates it: by default with a session opened by a signed handshake with one node (a MAC per
 /// command), or with an Ed25519 signature per command. Replies name the leader: the client then
 /// moves its session to the leader's node, where commands are proposed without a forward (if that
-/// node cannot be reached it stays, and tries again after a pause). It retries the same request (same
+/// node cannot be reached it stays, and tries again after a pause), and sends them in by that node's
+/// gateway (<see cref="PaxosGoClientOptions.EnterAtSessionNode"/>). It retries the same request (same
 /// request id) on a timeout or a failure, including when the node it talked to dies (then through a
 /// new session with another node): the replicated session table makes the retries execute it exactly
 /// once. One command at a time: calls are serialized.
@@ -53,6 +67,10 @@ public sealed class PaxosGoClient : IDisposable
     private ClientSession? _session;
     private string? _leader; // the leader the last reply named, when the session is with another node
     private DateTime _noMoveUntil; // after a failed move, stay where we are for a while
+    private readonly Dictionary<string, int> _entryAt = new(StringComparer.Ordinal); // node → an entry alias that came in by its gateway
+    private int _nextAlias; // the entry alias to try next
+    private int _aliasesTried; // aliases tried since one last came in at the session's node
+    private bool? _severalGateways; // whether the Orleans client knows more than one gateway (null: not asked yet)
 
     /// <summary>Creates a client.</summary>
     /// <param name="grains">An Orleans client connected to the cluster (<c>clientBuilder.UsePaxosGoTls(key, mesh)</c>, with a registered key or the administrator's).</param>
@@ -137,8 +155,7 @@ public sealed class PaxosGoClient : IDisposable
             try
             {
                 var session = await CurrentSessionAsync(cancellation);
-                var gateway = _grains.GetGrain<IClientGatewayGrain>(GrainKeys.For(Application, session.Node));
-                var reply = await gateway.Submit(session.Authenticate(requestId, payload)).WaitAsync(_options.AttemptTimeout, cancellation);
+                var reply = await SubmitAtAsync(session.Node, session.Authenticate(requestId, payload), cancellation);
                 _leader = reply.Leader is { } leader && leader != session.Node ? leader : null;
                 return reply;
             }
@@ -165,6 +182,57 @@ public sealed class PaxosGoClient : IDisposable
     }
 
     /// <summary>
+    /// Sends a session command to <paramref name="node"/>: through the entry alias known to come in at
+    /// that node's gateway, or the next one to try (<see cref="PaxosGoClientOptions.EnterAtSessionNode"/>),
+    /// else straight to the node's <see cref="IClientGatewayGrain"/>.
+    /// </summary>
+    private async Task<CommandReply> SubmitAtAsync(string node, SessionCommand command, CancellationToken cancellation)
+    {
+        _severalGateways ??= await SeveralGatewaysAsync();
+        int alias = !_options.EnterAtSessionNode || _severalGateways == false ? -1
+            : _entryAt.TryGetValue(node, out int known) ? known
+            : _aliasesTried < IClientEntryGrain.Aliases ? _nextAlias
+            : -1;
+        if (alias < 0)
+        {
+            return await _grains.GetGrain<IClientGatewayGrain>(GrainKeys.For(Application, node)).Submit(command).WaitAsync(_options.AttemptTimeout, cancellation);
+        }
+
+        var reply = await _grains.GetGrain<IClientEntryGrain>($"{Application}/{alias}").Submit(node, command).WaitAsync(_options.AttemptTimeout, cancellation);
+        if (reply.EnteredAt is { } enteredAt)
+        {
+            // One alias comes in at one gateway (until the Orleans client picks anew for it).
+            foreach (var stale in _entryAt.Where(e => e.Value == alias && e.Key != enteredAt).Select(e => e.Key).ToList()) _entryAt.Remove(stale);
+            _entryAt[enteredAt] = alias;
+            if (enteredAt == node)
+            {
+                _aliasesTried = 0;
+            }
+            else
+            {
+                _aliasesTried++;
+                _nextAlias = (alias + 1) % IClientEntryGrain.Aliases;
+            }
+        }
+
+        return reply;
+    }
+
+    // Whether the Orleans client has more than one gateway to choose from (when it cannot say: yes).
+    private async Task<bool> SeveralGatewaysAsync()
+    {
+        if (_grains is not IClusterClient client || client.ServiceProvider.GetService(typeof(IGatewayListProvider)) is not IGatewayListProvider gateways) return true;
+        try
+        {
+            return (await gateways.GetGateways()).Count > 1;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary>
     /// The session to send through: the open one, unless the last reply named another node as the
     /// leader, in which case a session with the leader (so that commands enter where they are
     /// proposed, with no forward). If the leader cannot be reached, the open session stays.
@@ -179,6 +247,7 @@ public sealed class PaxosGoClient : IDisposable
                 var moved = await OpenSessionAsync(_grains.GetGrain<IClientGatewayGrain>(GrainKeys.For(Application, leader)).OpenSession, cancellation);
                 if (_session is { } old) _ = CloseQuietlyAsync(old);
                 _session = moved;
+                _aliasesTried = 0; // look for an entry at the new node
             }
             catch (Exception e) when (e is not OperationCanceledException && e is not CommandRejectedException && e is not System.Security.Cryptography.CryptographicException)
             {

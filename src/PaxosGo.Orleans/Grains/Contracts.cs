@@ -191,6 +191,32 @@ public interface IClientGatewayGrain : IGrainWithStringKey
     Task CloseSession(byte[] sessionId, byte[] mac);
 }
 
+/// <summary>
+/// A back-end client's way in through whichever gateway carries its call (key
+/// <c>{application}/{alias}</c>, alias 0 to <see cref="Aliases"/> − 1). A stateless worker, so it runs
+/// on the silo whose gateway received the call, and hands a session command to the session node's
+/// <see cref="IClientGatewayGrain"/>: at once on that silo when the call came in there, else one hop
+/// on. An Orleans client connected to several gateways sends every call to one grain through the
+/// gateway it first picked for that grain (round-robin, by buckets of grain ids), whatever node the
+/// grain lives on; the replies say where each alias entered (<see cref="CommandReply.EnteredAt"/>), so
+/// a client keeps to an alias that enters at its session's node (the leader) and its commands take no
+/// extra hop between silos.
+/// </summary>
+public interface IClientEntryGrain : IGrainWithStringKey
+{
+    /// <summary>How many aliases each application has (a small number: each is an activation per silo).</summary>
+    const int Aliases = 12;
+
+    /// <summary>
+    /// Hands <paramref name="command"/> to the <see cref="IClientGatewayGrain"/> of node
+    /// <paramref name="node"/> (where the session is), which checks everything, and returns its reply
+    /// with <see cref="CommandReply.EnteredAt"/> set to this node. A node not in the mesh is rejected
+    /// (<c>malformed</c>).
+    /// </summary>
+    [ClientCallable]
+    Task<CommandReply> Submit(string node, Commands.SessionCommand command);
+}
+
 /// <summary>What a replica knows about a client: its registered key (null when not registered) and its last executed request id.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ClientInfo(
@@ -211,14 +237,16 @@ public sealed record ClientCommand(
 /// <summary>
 /// The result of a command: <c>state</c> right after it executed, the machine's output, the node that
 /// answered, and the node that answering node last saw leading the application (null when it knows
-/// none), so that a client can send its next commands there.
+/// none), so that a client can send its next commands there; through an <see cref="IClientEntryGrain"/>,
+/// also the node whose gateway the command came in by.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record CommandReply(
     [property: Id(0)] ulong State,
     [property: Id(1)] byte[] Output,
     [property: Id(2)] string Node,
-    [property: Id(3)] string? Leader = null);
+    [property: Id(3)] string? Leader = null,
+    [property: Id(4)] string? EnteredAt = null);
 
 /// <summary>An acceptor's status.</summary>
 [GenerateSerializer, Immutable]

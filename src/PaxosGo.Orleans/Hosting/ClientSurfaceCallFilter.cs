@@ -45,7 +45,7 @@ internal sealed class ClientSurfaceCallFilter : IIncomingGrainCallFilter
         {
             Metrics.CallsRefused.Add(1, new KeyValuePair<string, object?>("reason", "internal-method"));
             throw new CallRefusedException(
-                $"{context.InterfaceName}.{context.MethodName} is internal to the cluster; clients use IApplicationGrain, IClientGatewayGrain and the status reads.");
+                $"{context.InterfaceName}.{context.MethodName} is internal to the cluster; clients use IApplicationGrain, IClientGatewayGrain, IClientEntryGrain and the status reads.");
         }
 
         return context.Invoke();

@@ -194,4 +194,50 @@ public sealed class SessionCommandTests(AzuriteFixture azurite)
         copy[0] ^= 1;
         return copy;
     }
+
+    [Fact]
+    public async Task AClientWithEveryGateway_FindsAnEntryThatComesInAtItsSessionNode_AndKeepsIt_EachCommandOnce()
+    {
+        await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+        var signer = await cluster.RegisterClientAsync(Patience);
+        // Every node's gateway: Orleans picks one per grain, whatever node the grain lives on.
+        using var host = await cluster.ConnectThroughAsync([.. PaxosTestCluster.Nodes]);
+        using var client = new PaxosGoClient(host.Services.GetRequiredService<IClusterClient>(), App, signer, firstRequestId: 1,
+            new PaxosGoClientOptions { Mesh = cluster.Mesh });
+        var replies = new List<CommandReply>();
+        for (int i = 0; i < 40; i++) replies.Add(await client.SubmitAsync([1]));
+
+        string node = client.SessionNode!;
+        Assert.All(replies, r => Assert.NotNull(r.EnteredAt)); // every command went in through an entry
+        Assert.All(replies.TakeLast(10), r => Assert.Equal((node, node), (r.EnteredAt, r.Node))); // in at the session's node, answered there
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => replies[0].State + (ulong)i), replies.Select(r => r.State)); // each once, in order
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task AnEntry_RefusesANodeOutsideTheMesh_AnAliasOutOfRange_AndAnUnknownApplication_AndStateDoesNotMove()
+    {
+        await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+        var alice = await cluster.RegisterClientAsync(Patience);
+        using var session = await cluster.OpenSessionAsync(alice);
+        ulong state = (await cluster.Gateway(session.Node).Submit(session.Authenticate(5, [1]))).State;
+        var command = session.Authenticate(6, [1]);
+
+        var notInMesh = await Assert.ThrowsAsync<CommandRejectedException>(() => cluster.Grains.GetGrain<IClientEntryGrain>($"{App}/0").Submit("node-x", command));
+        Assert.Equal(CommandRejectionCodes.Malformed, notInMesh.Code);
+        foreach (string alias in new[] { "12", "01", "-1", "x", "" })
+        {
+            var refused = await Assert.ThrowsAnyAsync<Exception>(() => cluster.Grains.GetGrain<IClientEntryGrain>($"{App}/{alias}").Submit(session.Node, command));
+            Assert.Contains("alias", refused.Message, StringComparison.Ordinal);
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => cluster.Grains.GetGrain<IClientEntryGrain>("no-such-app/0").Submit(session.Node, command));
+        var replicas = await cluster.WaitForConvergenceAsync(PaxosTestCluster.Nodes, state, Patience);
+        Assert.All(replicas, r => Assert.Equal(state, r.State)); // nothing refused ran
+
+        // The same command through a good alias runs, once.
+        var through = await cluster.Grains.GetGrain<IClientEntryGrain>($"{App}/0").Submit(session.Node, command);
+        Assert.Equal((state + 1, session.Node), (through.State, through.Node));
+        Assert.False(string.IsNullOrEmpty(through.EnteredAt));
+    }
 }
