@@ -198,7 +198,20 @@ public sealed class PaxosGoClient : IDisposable
             return await _grains.GetGrain<IClientGatewayGrain>(GrainKeys.For(Application, node)).Submit(command).WaitAsync(_options.AttemptTimeout, cancellation);
         }
 
-        var reply = await _grains.GetGrain<IClientEntryGrain>($"{Application}/{alias}").Submit(node, command).WaitAsync(_options.AttemptTimeout, cancellation);
+        CommandReply reply;
+        try
+        {
+            reply = await _grains.GetGrain<IClientEntryGrain>($"{Application}/{alias}").Submit(node, command).WaitAsync(_options.AttemptTimeout, cancellation);
+        }
+        catch (Exception e) when (e is not CommandRejectedException && e is not OperationCanceledException)
+        {
+            // Its gateway may be the node that is down or slow: the next attempt tries another alias.
+            foreach (var gone in _entryAt.Where(x => x.Value == alias).Select(x => x.Key).ToList()) _entryAt.Remove(gone);
+            _aliasesTried++;
+            _nextAlias = (alias + 1) % IClientEntryGrain.Aliases;
+            throw;
+        }
+
         if (reply.EnteredAt is { } enteredAt)
         {
             // One alias comes in at one gateway (until the Orleans client picks anew for it).
