@@ -288,6 +288,18 @@ for i in "${!NODES[@]}"; do
     say "started $node (pid $!, silo $HOST:${SILO_PORTS[$i]}, gateway ${GATEWAY_PORTS[$i]}, log $LOGS/$node.log)"
 done
 
+# Storage an older PaxosGo wrote that this one does not continue: say what to do about it.
+explain_old_state() {
+    if grep -qs 'Unknown replica snapshot version' "$LOGS"/node-*.log; then
+        say "the grain state in $AZURITE_DATA was written by an older PaxosGo (before signed commands, replica snapshot"
+        say "  version 1) and cannot be continued: move that folder away (or delete it) to start from scratch"
+    fi
+    if grep -qs 'in an earlier layout that this version does not read' "$LOGS"/node-*.log; then
+        say "the node journals in $AZURITE_DATA were written in the earlier table layout (before the ring of rows)"
+        say "  and cannot be continued: move that folder away (or delete it) to start from scratch"
+    fi
+}
+
 say "waiting for every node to answer (up to $READY_TIMEOUT s)"
 deadline=$((SECONDS + READY_TIMEOUT))
 until state="$(cli state --app "$APP" --mesh "$MESH" 2>&1)"; do
@@ -295,10 +307,7 @@ until state="$(cli state --app "$APP" --mesh "$MESH" 2>&1)"; do
     if ((SECONDS >= deadline)); then
         echo "$state" >&2
         show_logs
-        if grep -qs 'Unknown replica snapshot version' "$LOGS"/node-*.log; then
-            say "the grain state in $AZURITE_DATA was written by an older PaxosGo (before signed commands, replica snapshot"
-            say "  version 1) and cannot be continued: move that folder away (or delete it) to start from scratch"
-        fi
+        explain_old_state
         die "the cluster did not come up within $READY_TIMEOUT s"
     fi
     sleep 1
@@ -310,6 +319,7 @@ say "all ${#NODES[@]} nodes answer"
 if ! reply="$(cli register --app "$APP" --mesh "$MESH" --admin-key "$ADMIN_KEY" --client-key "$CLIENT_KEY" 2>&1)"; then
     echo "$reply" >&2
     show_logs
+    explain_old_state
     die "registering the demo client failed"
 fi
 say "$reply"
