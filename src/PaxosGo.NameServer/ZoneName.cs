@@ -1,0 +1,76 @@
+namespace PaxosGo.NameServer;
+
+/// <summary>
+/// Zone names as the replicated zone map keeps them: fully qualified, lower case, with the trailing
+/// dot (<c>example.com.</c>). DNS compares names case-insensitively, so two spellings of one name are
+/// one key. A name is ASCII letters, digits and hyphens in labels of 1 to 63 characters that neither
+/// start nor end with a hyphen (internationalized names in their <c>xn--</c> form), at most 253
+/// characters without the trailing dot; the root zone (<c>.</c>) is not a zone this map serves.
+/// </summary>
+public static class ZoneName
+{
+    /// <summary>The longest name, without its trailing dot (RFC 1035: 255 bytes on the wire).</summary>
+    public const int MaxLength = 253;
+
+    /// <summary>The longest label.</summary>
+    public const int MaxLabelLength = 63;
+
+    /// <summary>
+    /// The canonical form of <paramref name="name"/> (lower case, trailing dot), or null with the
+    /// reason in <paramref name="error"/>.
+    /// </summary>
+    public static string? Normalize(string? name, out string error)
+    {
+        error = "";
+        if (string.IsNullOrEmpty(name))
+        {
+            error = "The zone name is empty.";
+            return null;
+        }
+
+        string bare = name.EndsWith('.') ? name[..^1] : name;
+        if (bare.Length == 0)
+        {
+            error = "The root zone is not a zone this map serves.";
+            return null;
+        }
+
+        if (bare.Length > MaxLength)
+        {
+            error = $"The zone name is {bare.Length} characters long; at most {MaxLength} are allowed.";
+            return null;
+        }
+
+        foreach (string label in bare.Split('.'))
+        {
+            if (label.Length == 0)
+            {
+                error = "The zone name has an empty label (two dots in a row, or a leading dot).";
+                return null;
+            }
+
+            if (label.Length > MaxLabelLength)
+            {
+                error = $"A label of the zone name is {label.Length} characters long; at most {MaxLabelLength} are allowed.";
+                return null;
+            }
+
+            if (label[0] == '-' || label[^1] == '-')
+            {
+                error = "A label of the zone name starts or ends with a hyphen.";
+                return null;
+            }
+
+            foreach (char c in label)
+            {
+                if (!char.IsAsciiLetterOrDigit(c) && c != '-')
+                {
+                    error = "The zone name may hold only ASCII letters, digits, hyphens and dots (internationalized names in their xn-- form).";
+                    return null;
+                }
+            }
+        }
+
+        return bare.ToLowerInvariant() + ".";
+    }
+}
