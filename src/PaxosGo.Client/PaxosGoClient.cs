@@ -206,29 +206,39 @@ public sealed class PaxosGoClient : IDisposable
         catch (Exception e) when (e is not CommandRejectedException && e is not OperationCanceledException)
         {
             // Its gateway may be the node that is down or slow: the next attempt tries another alias.
-            foreach (var gone in _entryAt.Where(x => x.Value == alias).Select(x => x.Key).ToList()) _entryAt.Remove(gone);
-            _aliasesTried++;
-            _nextAlias = (alias + 1) % IClientEntryGrain.Aliases;
+            MoveOnFrom(alias);
             throw;
         }
 
         if (reply.EnteredAt is { } enteredAt)
         {
-            // One alias comes in at one gateway (until the Orleans client picks anew for it).
-            foreach (var stale in _entryAt.Where(e => e.Value == alias && e.Key != enteredAt).Select(e => e.Key).ToList()) _entryAt.Remove(stale);
-            _entryAt[enteredAt] = alias;
             if (enteredAt == node)
             {
+                Forget(alias);
                 _aliasesTried = 0;
             }
             else
             {
-                _aliasesTried++;
-                _nextAlias = (alias + 1) % IClientEntryGrain.Aliases;
+                MoveOnFrom(alias);
             }
+
+            _entryAt[enteredAt] = alias; // one alias comes in at one gateway (until the Orleans client picks anew for it)
         }
 
         return reply;
+    }
+
+    // The alias did not come in at the session's node: forget where it went, try the next one next time.
+    private void MoveOnFrom(int alias)
+    {
+        Forget(alias);
+        _aliasesTried++;
+        _nextAlias = (alias + 1) % IClientEntryGrain.Aliases;
+    }
+
+    private void Forget(int alias)
+    {
+        foreach (var node in _entryAt.Where(e => e.Value == alias).Select(e => e.Key).ToList()) _entryAt.Remove(node);
     }
 
     // Whether the Orleans client has more than one gateway to choose from (when it cannot say: yes).

@@ -21,56 +21,28 @@ public static class ZoneName
     /// </summary>
     public static string? Normalize(string? name, out string error)
     {
-        error = "";
-        if (string.IsNullOrEmpty(name))
-        {
-            error = "The zone name is empty.";
-            return null;
-        }
+        string bare = name is not null && name.EndsWith('.') ? name[..^1] : name ?? "";
+        error = Problem(name, bare) ?? "";
+        return error.Length == 0 ? bare.ToLowerInvariant() + "." : null;
+    }
 
-        string bare = name.EndsWith('.') ? name[..^1] : name;
-        if (bare.Length == 0)
-        {
-            error = "The root zone is not a zone this map serves.";
-            return null;
-        }
-
-        if (bare.Length > MaxLength)
-        {
-            error = $"The zone name is {bare.Length} characters long; at most {MaxLength} are allowed.";
-            return null;
-        }
-
+    // What is wrong with the name (without its trailing dot), or null.
+    private static string? Problem(string? name, string bare)
+    {
+        if (string.IsNullOrEmpty(name)) return "The zone name is empty.";
+        if (bare.Length == 0) return "The root zone is not a zone this map serves.";
+        if (bare.Length > MaxLength) return $"The zone name is {bare.Length} characters long; at most {MaxLength} are allowed.";
         foreach (string label in bare.Split('.'))
         {
-            if (label.Length == 0)
+            if (label.Length == 0) return "The zone name has an empty label (two dots in a row, or a leading dot).";
+            if (label.Length > MaxLabelLength) return $"A label of the zone name is {label.Length} characters long; at most {MaxLabelLength} are allowed.";
+            if (label[0] == '-' || label[^1] == '-') return "A label of the zone name starts or ends with a hyphen.";
+            if (!label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
             {
-                error = "The zone name has an empty label (two dots in a row, or a leading dot).";
-                return null;
-            }
-
-            if (label.Length > MaxLabelLength)
-            {
-                error = $"A label of the zone name is {label.Length} characters long; at most {MaxLabelLength} are allowed.";
-                return null;
-            }
-
-            if (label[0] == '-' || label[^1] == '-')
-            {
-                error = "A label of the zone name starts or ends with a hyphen.";
-                return null;
-            }
-
-            foreach (char c in label)
-            {
-                if (!char.IsAsciiLetterOrDigit(c) && c != '-')
-                {
-                    error = "The zone name may hold only ASCII letters, digits, hyphens and dots (internationalized names in their xn-- form).";
-                    return null;
-                }
+                return "The zone name may hold only ASCII letters, digits, hyphens and dots (internationalized names in their xn-- form).";
             }
         }
 
-        return bare.ToLowerInvariant() + ".";
+        return null;
     }
 }
