@@ -11,8 +11,12 @@ public sealed class PaxosGoOptions
     /// <summary>The grain storage provider the acceptors, proposers and learners persist to.</summary>
     public const string StorageProviderName = "paxosgo";
 
-    /// <summary>The applications this cluster runs; each has its own Paxos log and replicated state machine.</summary>
-    public IList<string> Applications { get; } = new List<string> { "counter" };
+    /// <summary>
+    /// The applications this cluster runs, each with its own Paxos log and replicated state machine.
+    /// Filled by <see cref="Applications.ApplicationSiloBuilderExtensions.AddApplication{TMachine}"/>,
+    /// which also says which state machine each one runs.
+    /// </summary>
+    public IList<string> Applications { get; } = new List<string>();
 
     /// <summary>How long one protocol tick lasts; the proposer's and learner's timeouts are counted in ticks.</summary>
     public TimeSpan Tick { get; set; } = TimeSpan.FromMilliseconds(10);
@@ -90,16 +94,13 @@ public sealed class PaxosGoOptions
         AntiEntropyTicks = 100,
     };
 
-    /// <summary>Creates the state machine of an application on this node. Default: <see cref="CounterStateMachine"/>.</summary>
-    public Func<string, IStateMachine> StateMachineFactory { get; set; } = _ => new CounterStateMachine();
-
     /// <summary>The administrator's public key as bytes.</summary>
     public byte[] AdminKeyBytes() => Convert.FromHexString(AdminPublicKey ?? throw new InvalidOperationException("PaxosGo: AdminPublicKey is not set."));
 
     /// <summary>Throws with a clear message when a setting is out of range.</summary>
     public void Validate()
     {
-        if (Applications.Count == 0) throw new InvalidOperationException("PaxosGo: configure at least one application.");
+        if (Applications.Count == 0) throw new InvalidOperationException("PaxosGo: configure at least one application (siloBuilder.AddApplication<TStateMachine>(\"name\")).");
         foreach (var application in Applications)
         {
             if (!Grains.GrainKeys.IsValidName(application))

@@ -10,7 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using CounterStateMachine = PaxosGo.Core.CounterStateMachine;
 using PaxosGo.Orleans;
+using PaxosGo.Orleans.Applications;
 using PaxosGo.Orleans.Hosting;
 using PaxosGo.Orleans.Http;
 using PaxosGo.Orleans.Identity;
@@ -118,6 +120,7 @@ internal static class RunCommand
                 silo.ConfigureEndpoints(address, endpoints.SiloPort, endpoints.GatewayPort, settings.ListenOnAnyAddress);
                 silo.UseAzureStorageClustering(o => o.TableServiceClient = tables);
                 silo.AddPaxosGo(identity, settings.Apply);
+                foreach (var application in settings.CounterApplications) silo.AddApplication<CounterStateMachine>(application);
                 silo.AddPaxosGoAzureStorage(settings.Storage, settings.Container);
             });
 
@@ -265,6 +268,7 @@ internal static class RunCommand
     {
         var options = new PaxosGoOptions();
         settings.Apply(options);
+        foreach (var application in settings.CounterApplications) options.Applications.Add(application);
         try
         {
             options.Validate();

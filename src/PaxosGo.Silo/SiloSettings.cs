@@ -20,7 +20,7 @@ namespace PaxosGo.Silo;
 /// </param>
 /// <param name="ClusterId">The Orleans cluster id: the silos that form one cluster (and its membership rows).</param>
 /// <param name="ServiceId">The Orleans service id: grain state belongs to it, so keep it fixed for the life of the data.</param>
-/// <param name="Applications">The applications the cluster runs, or null for the library default.</param>
+/// <param name="Applications">The counter applications the cluster runs, or null for one named <c>counter</c>.</param>
 /// <param name="Container">
 /// The blob container that holds this deployment's grain state. Blob names do not include the
 /// service id, so every deployment sharing a storage account needs its own container.
@@ -61,6 +61,7 @@ internal sealed record SiloSettings(
     public const string DefaultClusterId = "paxosgo";
     public const string DefaultServiceId = "paxosgo";
     public const string DefaultContainer = "paxosgo";
+    public const string DefaultApplication = "counter";
 
     /// <summary>Reads and checks the settings.</summary>
     /// <exception cref="StartupException">A required setting is missing or a value is malformed.</exception>
@@ -105,7 +106,7 @@ internal sealed record SiloSettings(
         }
     }
 
-    /// <summary>Sets <paramref name="options"/>' administrator key, limits, protocol tuning and applications to the configured ones, when configured.</summary>
+    /// <summary>Sets <paramref name="options"/>' administrator key, limits and protocol tuning to the configured ones, when configured (applications are added to the silo: <see cref="CounterApplications"/>).</summary>
     public void Apply(PaxosGoOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -126,17 +127,10 @@ internal sealed record SiloSettings(
             options.SessionIdleTimeout = idle;
         }
 
-        if (Applications is null)
-        {
-            return;
-        }
-
-        options.Applications.Clear();
-        foreach (var application in Applications)
-        {
-            options.Applications.Add(application);
-        }
     }
+
+    /// <summary>The counter applications to run: the configured ones, else <c>counter</c>.</summary>
+    public IReadOnlyList<string> CounterApplications => Applications ?? [DefaultApplication];
 
     private static string Required(IConfigurationSection section, string key) =>
         Optional(section, key) ?? throw new StartupException(

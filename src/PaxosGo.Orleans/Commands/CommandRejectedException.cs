@@ -70,4 +70,7 @@ public static class CommandRejectionCodes
 
     /// <summary>The request id is older than the client's last executed request.</summary>
     public const string StaleRequest = "stale-request";
+
+    /// <summary>The application's own check (<see cref="Applications.ICommandValidator"/>) refused the payload; the message says why.</summary>
+    public const string Invalid = "invalid";
 }

@@ -5,7 +5,9 @@ using Orleans.Concurrency;
 using Orleans.GrainDirectory;
 using Orleans.Placement;
 using PaxosGo.Core;
+using Microsoft.Extensions.DependencyInjection;
 using PaxosGo.Core.Hosting;
+using PaxosGo.Orleans.Applications;
 using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Hosting;
 using PaxosGo.Orleans.Placement;
@@ -45,6 +47,8 @@ public sealed class LearnerGrain(
     PaxosGoNode node,
     ClientRegistry registry,
     ClientSessionTable sessions,
+    LocalReplicas replicas,
+    IServiceProvider services,
     ILogger<LearnerGrain> logger,
     [PersistentState("snapshot", PaxosGoOptions.StorageProviderName)] IPersistentState<LearnerSnapshotRecord> snapshotStorage)
     : ProtocolGrain(node, logger), ILearnerGrain, IClientGatewayGrain, IPaxosGoGrain
@@ -58,6 +62,8 @@ public sealed class LearnerGrain(
     private TaskCompletionSource<LearnerStatusReport>? _nextBarrier; // reads that arrived while it was in flight
     private List<(ClientCommand Command, Task<CommandReply> Waiting)> _toPropose = new(); // admitted, not yet handed to the proposer
     private bool _proposeScheduled;
+    private object _replicaGate = new(); // held while the replica changes: LocalReplicas' readers take it too
+    private ICommandValidator? _validator;
 
     /// <inheritdoc />
     protected override Role Role => Role.Learner;
@@ -75,7 +81,10 @@ public sealed class LearnerGrain(
             ? new Snapshot(snapshotStorage.State.NextSlot, snapshotStorage.State.Data)
             : null;
         var options = Node.Options.Learner with { RequireRegistration = true, Administrator = Node.AdministratorOf(Application) };
-        _host = new LearnerHost(Application, new Learner(Node.Self, Node.NodeIds, Node.Options.StateMachineFactory(Application), snapshot, Array.Empty<LogEntry>(), options));
+        var machine = services.GetRequiredKeyedService<IStateMachine>(Application);
+        _host = new LearnerHost(Application, new Learner(Node.Self, Node.NodeIds, machine, snapshot, Array.Empty<LogEntry>(), options));
+        _validator = services.GetKeyedService<ICommandValidator>(Application);
+        _replicaGate = replicas.Attach(Application, _host.Learner.Replica, _host.Learner.NextSlot);
         registry.Replace(Application, _host.Learner.Replica.RegisteredClients);
         _entry = new SessionEntry(Node, sessions, new CommandGate(Node, GrainFactory, Application), AdmitAsync);
         StartTicking();
@@ -128,9 +137,34 @@ public sealed class LearnerGrain(
         }
 
         CommandGate.CheckFresh(command.RequestId, replica.LastRequestId(clientId));
+        if (_validator is not null && clientId != Replica.AdminClientId && !replica.TryGetCachedResult(clientId, command.RequestId, out _))
+        {
+            await ValidateAsync(command);
+        }
+
         var result = Wait(clientId, command.RequestId);
         if (!result.IsCompleted) Propose(command, result); // an answer already cached needs no proposal
         return await result;
+    }
+
+    /// <summary>The application's own check of the payload (<see cref="ICommandValidator"/>); a refusal proposes nothing.</summary>
+    private async Task ValidateAsync(ClientCommand command)
+    {
+        string? refusal;
+        try
+        {
+            refusal = await _validator!.ValidateAsync(command.Payload, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            Log.ValidatorFailed(Logger, e, Application, command.ClientId, command.RequestId);
+            refusal = $"the command could not be checked: {ErrorText.Describe(e)}";
+        }
+
+        if (refusal is not null)
+        {
+            throw CommandGate.Reject(Commands.CommandRejectionCodes.Invalid, $"Application '{Application}' refused the command: {refusal}");
+        }
     }
 
     /// <summary>
@@ -301,6 +335,18 @@ public sealed class LearnerGrain(
     }
 
     /// <inheritdoc />
+    /// <remarks>Under the replica's lock, so <see cref="LocalReplicas"/> readers see one version; published after.</remarks>
+    protected override Ready StepEngine(EngineHost host, IReadOnlyList<object> inputs)
+    {
+        lock (_replicaGate)
+        {
+            var ready = host.Step(inputs);
+            replicas.Published(Application, Engine!.NextSlot);
+            return ready;
+        }
+    }
+
+    /// <inheritdoc />
     protected override void BeforePersist(IReadOnlyList<object> inputs, Ready ready)
     {
         foreach (var input in inputs)
@@ -350,6 +396,7 @@ public sealed class LearnerGrain(
     {
         // Stopping: save what has been applied, so a restart begins from here rather than from the
         // last periodic snapshot. Best effort: what is not saved is learned again.
+        if (Engine is not null) replicas.Detach(Application, Engine.Replica);
         if (Failed || Engine is null)
         {
             await base.OnDeactivateAsync(reason, cancellationToken);

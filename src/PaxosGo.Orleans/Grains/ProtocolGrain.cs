@@ -239,6 +239,9 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
     /// <summary>Makes what <paramref name="ready"/> asks to persist durable (a journal write, or the learner's snapshot).</summary>
     protected abstract Task PersistAsync(Ready ready);
 
+    /// <summary>Steps the engine (the learner does it under its replica's read lock).</summary>
+    protected virtual Ready StepEngine(EngineHost host, IReadOnlyList<object> inputs) => host.Step(inputs);
+
     /// <summary>What the grain does with a step's outcome before it persists (the learner answers its clients).</summary>
     protected virtual void BeforePersist(IReadOnlyList<object> inputs, Ready ready)
     {
@@ -253,7 +256,7 @@ public abstract class ProtocolGrain : Grain, IProtocolGrain
     private async Task ProcessAsync(IReadOnlyList<object> inputs)
     {
         var host = Host!;
-        var ready = host.Step(inputs);
+        var ready = StepEngine(host, inputs);
         BeforePersist(inputs, ready);
         if (ready.HasJournalWrite || ready.Snapshot is not null) await PersistAsync(ready);
         Send(ready.Messages);

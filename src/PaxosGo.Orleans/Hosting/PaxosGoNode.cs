@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using PaxosGo.Core;
 using PaxosGo.Orleans.Identity;
@@ -12,14 +13,29 @@ namespace PaxosGo.Orleans.Hosting;
 /// </summary>
 public sealed class PaxosGoNode
 {
-    /// <summary>Creates the node services for <paramref name="identity"/>.</summary>
-    public PaxosGoNode(NodeIdentity identity, IOptions<PaxosGoOptions> options)
+    /// <summary>
+    /// Creates the node services for <paramref name="identity"/>, and checks that every application
+    /// has a state machine in <paramref name="services"/>.
+    /// </summary>
+    public PaxosGoNode(NodeIdentity identity, IOptions<PaxosGoOptions> options, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(services);
         Identity = identity;
         Options = options.Value;
         Options.Validate();
+        if (services.GetService<IServiceProviderIsKeyedService>() is { } keyed)
+        {
+            foreach (var application in Options.Applications)
+            {
+                if (!keyed.IsKeyedService(typeof(IStateMachine), application))
+                {
+                    throw new InvalidOperationException($"PaxosGo: application '{application}' has no state machine: add it with siloBuilder.AddApplication<TStateMachine>(\"{application}\").");
+                }
+            }
+        }
+
         AdminPublicKey = Options.AdminKeyBytes();
         ClusterDigest = ClusterDigests.Compute(identity.Mesh, AdminPublicKey);
         // Envelopes between this node's own grains are sealed with the process's local key (an HMAC),

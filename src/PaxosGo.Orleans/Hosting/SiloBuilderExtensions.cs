@@ -55,6 +55,7 @@ public static class SiloBuilderExtensions
         builder.Services.AddSingleton<NodeLinks>();
         builder.Services.AddSingleton<NodeTls>();
         builder.Services.AddSingleton<MetricTotals>();
+        builder.Services.AddSingleton<Applications.LocalReplicas>();
         builder.Configure<SiloConnectionOptions>(o =>
         {
             o.ConfigureSiloInboundConnection(c => c.UseServerTls(c.ApplicationServices.GetRequiredService<NodeTls>().SiloInbound));

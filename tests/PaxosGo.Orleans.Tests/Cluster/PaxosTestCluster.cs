@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
+using PaxosGo.Orleans.Applications;
 using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Grains;
 using PaxosGo.Orleans.Hosting;
@@ -57,8 +58,9 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
     /// <param name="container">The blob container.</param>
     /// <param name="keepDirectory">Keep the directory on dispose.</param>
     /// <param name="misconfiguredNode">A node started with another administrator key than the others (a misconfiguration).</param>
+    /// <param name="withTally">Also run the tally application of docs/write-your-own-application.md.</param>
     public static async Task<PaxosTestCluster> StartAsync(
-        string connectionString, string? directory = null, string? container = null, bool keepDirectory = false, string? misconfiguredNode = null)
+        string connectionString, string? directory = null, string? container = null, bool keepDirectory = false, string? misconfiguredNode = null, bool withTally = false)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "paxosgo-test-" + Guid.NewGuid().ToString("N")[..12]);
         container ??= "paxosgo-" + Guid.NewGuid().ToString("N")[..16];
@@ -74,6 +76,7 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
             ["PaxosGoTest:Storage"] = connectionString,
             ["PaxosGoTest:Container"] = container,
             ["PaxosGoTest:MisconfiguredNode"] = misconfiguredNode,
+            ["PaxosGoTest:Tally"] = withTally ? "true" : null,
         }));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
@@ -95,6 +98,9 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
     /// <summary>The PaxosGo node services of <paramref name="node"/>'s silo (in this process): what an insider of that node holds.</summary>
     public PaxosGoNode NodeServices(string node) =>
         ((InProcessSiloHandle)SiloOf(node)).ServiceProvider.GetRequiredService<PaxosGoNode>();
+
+    /// <summary>The services of <paramref name="node"/>'s silo (in this process).</summary>
+    public IServiceProvider SiloServices(string node) => ((InProcessSiloHandle)SiloOf(node)).ServiceProvider;
 
     /// <summary>The links of <paramref name="node"/>'s silo to the other nodes.</summary>
     public global::PaxosGo.Orleans.Transport.NodeLinks Links(string node) =>
@@ -204,7 +210,7 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
         {
             try
             {
-                return await Grains.GetGrain<IApplicationGrain>(Application).Submit(command).WaitAsync(TimeSpan.FromSeconds(5));
+                return await Grains.GetGrain<IApplicationGrain>(command.Application).Submit(command).WaitAsync(TimeSpan.FromSeconds(5));
             }
             catch (Exception e) when (e is not CommandRejectedException)
             {
@@ -301,8 +307,10 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
                     o.AdminPublicKey = adminPublicKey;
                     o.MaxCommandBytes = 1024;
                 })
+                .AddApplication<PaxosGo.Core.CounterStateMachine>(Application)
                 .AddPaxosGoAzureStorage(storage, config["PaxosGoTest:Container"]!)
                 .UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
+            if (config["PaxosGoTest:Tally"] == "true") Tally.TallySilo.AddTally(siloBuilder);
         }
     }
 

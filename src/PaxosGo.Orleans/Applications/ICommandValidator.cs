@@ -1,0 +1,14 @@
+namespace PaxosGo.Orleans.Applications;
+
+/// <summary>
+/// An application's own check of a command's payload at the entry node, after the command was
+/// authenticated and before anything is proposed (<see cref="ApplicationSiloBuilderExtensions.AddCommandValidator{TValidator}"/>).
+/// A payload it refuses is answered with <see cref="Commands.CommandRejectionCodes.Invalid"/> and the
+/// reason, and changes nothing. It may look outside the replicated state (storage, say), which the
+/// state machine itself must never do.
+/// </summary>
+public interface ICommandValidator
+{
+    /// <summary>Null when <paramref name="payload"/> may be proposed, otherwise why not, in one line.</summary>
+    ValueTask<string?> ValidateAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
+}
