@@ -8,7 +8,9 @@
 # paxosgo CLI (Release), creates the node keys, the mesh, an administrator key and a demo client key
 # on first use, starts node-a, node-b and node-c (with the administrator's public key), waits until
 # every node answers, registers the demo client for 'counter' (signed with the administrator key),
-# submits 5 counter commands signed with the demo client key and prints every node's replica.
+# submits 5 counter commands signed with the demo client key and prints every node's replica; then
+# registers the demo client for the name server ('dns'), puts deploy/example.com.zone and asks every
+# node's DNS port for www.example.com with dig (installing bind9-dnsutils when it is missing).
 # Data, keys, logs and pid files live in deploy/.local/ (git-ignored) and persist across runs, so a
 # second run continues the first one's state. Everything the script starts, it stops on exit.
 set -euo pipefail
@@ -51,6 +53,8 @@ DNS_PORTS=(5301 5302 5303)
 CLUSTER_ID=local
 SERVICE_ID=local
 APP=counter
+DNS_APP=dns
+ZONE_FILE="$REPO/deploy/example.com.zone"
 COMMANDS=5
 READY_TIMEOUT=90
 CATCHUP_TIMEOUT=10
@@ -258,6 +262,23 @@ for key in "$ADMIN_KEY" "$CLIENT_KEY"; do
     fi
 done
 # 'key show' prints "client id:  <hex>" and "public key: <hex>".
+# dig comes with bind9-dnsutils; install it when missing (as root, or with sudo when that works without
+# a password), else show the zones through the HTTP API only.
+DIG=""
+ensure_dig() {
+    if ! command -v dig >/dev/null 2>&1; then
+        say "dig is missing: installing bind9-dnsutils"
+        local sudo=""
+        if ((EUID != 0)); then
+            if sudo -n true 2>/dev/null; then sudo="sudo -n"; else say "cannot install bind9-dnsutils (not root, no sudo): skipping the dig demo"; return 0; fi
+        fi
+        $sudo apt-get install -y -qq bind9-dnsutils >/dev/null 2>&1 \
+            || { $sudo apt-get update -qq >/dev/null 2>&1 && $sudo apt-get install -y -qq bind9-dnsutils >/dev/null 2>&1; } \
+            || say "installing bind9-dnsutils failed: skipping the dig demo"
+    fi
+    DIG="$(command -v dig || true)"
+}
+
 key_field() { paxosgo key show --key "$1" | awk -v field="$2" '$1 " " $2 == field ":" { print $3 }'; }
 ADMIN_PUBLIC_KEY="$(key_field "$ADMIN_KEY" "public key")"
 CLIENT_ID="$(key_field "$CLIENT_KEY" "client id")"
@@ -353,6 +374,39 @@ done
 say "state as every node sees it:"
 while IFS= read -r line; do echo "  $line"; done <<<"$state"
 
+# --- name server demo -------------------------------------------------------------------------------
+# The demo client puts deploy/example.com.zone (stored by content key, then the put goes through Paxos),
+# and every node answers DNS for it on its own port.
+if ! reply="$(cli register --app "$DNS_APP" --mesh "$MESH" --admin-key "$ADMIN_KEY" --client-key "$CLIENT_KEY" 2>&1)"; then
+    echo "$reply" >&2
+    show_logs
+    die "registering the demo client for '$DNS_APP' failed"
+fi
+say "$reply"
+if ! reply="$(cli zone put "$ZONE_FILE" --mesh "$MESH" --key "$CLIENT_KEY" 2>&1)"; then
+    echo "$reply" >&2
+    show_logs
+    die "putting the demo zone failed"
+fi
+say "$reply"
+ensure_dig
+deadline=$((SECONDS + CATCHUP_TIMEOUT))
+for i in "${!NODES[@]}"; do
+    port="${DNS_PORTS[$i]}"
+    if [[ -n "$DIG" ]]; then
+        # Each node loads the zone once its replica applies the put: ask until it answers.
+        until answer="$("$DIG" @"$HOST" -p "$port" www.example.com A +norec +time=1 +tries=1 2>&1)" \
+            && grep -q 'status: NOERROR' <<<"$answer" && grep -q 'flags: qr aa' <<<"$answer"; do
+            if ((SECONDS >= deadline)); then break; fi
+            sleep 0.3
+        done
+        say "dig @$HOST -p $port www.example.com A  (${NODES[$i]}):"
+        grep -E '^;; ->>HEADER|^;; flags|^www\.example\.com\.' <<<"$answer" | sed 's/^/  /'
+    fi
+done
+say "zones as every node serves them:"
+cli zone list --mesh "$MESH" | sed 's/^/  /'
+
 if ((ONCE)); then
     say "--once: stopping"
     exit 0
@@ -368,6 +422,10 @@ local-cluster: cluster running; press Ctrl-C to stop
        dotnet $CLI_DLL keygen --out me.key
        dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID register --app $APP --mesh $MESH --admin-key $ADMIN_KEY --client-key me.key
        dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID submit --mesh $MESH --key me.key --request 1 --add 10
+  the name server (every node answers DNS on its port: ${DNS_PORTS[*]}):
+       dig @$HOST -p ${DNS_PORTS[0]} www.example.com A
+       dotnet $CLI_DLL --cluster-id $CLUSTER_ID --service-id $SERVICE_ID zone put deploy/example.com.zone --mesh $MESH --key $CLIENT_KEY
+       dotnet $CLI_DLL zone list --mesh $MESH      (and: zone get example.com, zone rm example.com --key ...)
   logs: $LOGS/
 EOF
 while true; do

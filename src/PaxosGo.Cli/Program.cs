@@ -24,6 +24,7 @@ root.Subcommands.Add(SubmitCommand.Create(connection));
 root.Subcommands.Add(StateCommand.Create());
 root.Subcommands.Add(StatusCommand.CreateStatus());
 root.Subcommands.Add(StatusCommand.CreateWatch());
+root.Subcommands.Add(ZoneCommands.Create(connection));
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -11,6 +11,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using CounterStateMachine = PaxosGo.Core.CounterStateMachine;
+using PaxosGo.NameServer.Hosting;
+using PaxosGo.NameServer.Http;
 using PaxosGo.Orleans;
 using PaxosGo.Orleans.Applications;
 using PaxosGo.Orleans.Hosting;
@@ -121,11 +123,20 @@ internal static class RunCommand
                 silo.UseAzureStorageClustering(o => o.TableServiceClient = tables);
                 silo.AddPaxosGo(identity, settings.Apply);
                 foreach (var application in settings.CounterApplications) silo.AddApplication<CounterStateMachine>(application);
+                if (settings.DnsApplication is { } dns)
+                {
+                    silo.AddNameServer(settings.Storage, o =>
+                    {
+                        o.Application = dns;
+                        o.ListenOnAnyAddress = settings.ListenOnAnyAddress;
+                    });
+                }
                 silo.AddPaxosGoAzureStorage(settings.Storage, settings.Container);
             });
 
             var web = builder.Build();
             web.MapPaxosGoReadApi(identity.Name, mesh, applications);
+            if (settings.DnsApplication is not null) web.MapNameServerApi(identity.Name);
             host = web;
             var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(Log.Category);
             Log.Starting(
@@ -269,6 +280,7 @@ internal static class RunCommand
         var options = new PaxosGoOptions();
         settings.Apply(options);
         foreach (var application in settings.CounterApplications) options.Applications.Add(application);
+        if (settings.DnsApplication is { } dns) options.Applications.Add(dns);
         try
         {
             options.Validate();

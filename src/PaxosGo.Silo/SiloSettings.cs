@@ -37,6 +37,7 @@ namespace PaxosGo.Silo;
 /// <param name="MaxCommandBytes">The largest command payload the node accepts, or null for the library default.</param>
 /// <param name="MaxSessions">The most client sessions the node holds, or null for the library default.</param>
 /// <param name="SessionIdleTimeout">How long an unused client session lives, or null for the library default.</param>
+/// <param name="DnsApplication">The name server's application (zone map, DNS on the node's DNS port), or null for none.</param>
 /// <param name="Tuning">The protocol's tuning (<see cref="ProtocolTuning"/>): what is not configured keeps the library default.</param>
 internal sealed record SiloSettings(
     string Node,
@@ -52,7 +53,8 @@ internal sealed record SiloSettings(
     int? MaxCommandBytes,
     int? MaxSessions = null,
     TimeSpan? SessionIdleTimeout = null,
-    ProtocolTuning? Tuning = null)
+    ProtocolTuning? Tuning = null,
+    string? DnsApplication = SiloSettings.DefaultDnsApplication)
 {
     /// <summary>Length of <see cref="AdminPublicKey"/>: 32 bytes in hex.</summary>
     public const int AdminPublicKeyLength = 64;
@@ -62,6 +64,7 @@ internal sealed record SiloSettings(
     public const string DefaultServiceId = "paxosgo";
     public const string DefaultContainer = "paxosgo";
     public const string DefaultApplication = "counter";
+    public const string DefaultDnsApplication = "dns";
 
     /// <summary>Reads and checks the settings.</summary>
     /// <exception cref="StartupException">A required setting is missing or a value is malformed.</exception>
@@ -83,7 +86,8 @@ internal sealed record SiloSettings(
             ReadPositiveInt(section, "MaxCommandBytes", "bytes"),
             ReadPositiveInt(section, "MaxSessions", "sessions"),
             ReadPositiveTimeSpan(section, "SessionIdleTimeout"),
-            ProtocolTuning.Read(section));
+            ProtocolTuning.Read(section),
+            ReadDnsApplication(section));
     }
 
     /// <summary>Checks that <see cref="AdminPublicKey"/> is set and is 64 hex characters.</summary>
@@ -186,6 +190,15 @@ internal sealed record SiloSettings(
         value.Length <= AdminPublicKeyLength + 8
             ? $"'{value}' ({value.Length} characters)"
             : $"a value of {value.Length} characters";
+
+    /// <summary><c>DnsApplication</c>: the name server's application, <c>dns</c> when not set; <c>none</c> turns the name server off.</summary>
+    private static string? ReadDnsApplication(IConfigurationSection section) =>
+        Optional(section, "DnsApplication") switch
+        {
+            null => DefaultDnsApplication,
+            "none" => null,
+            { } name => name.Trim(),
+        };
 
     /// <summary>A list (<c>Applications:0</c>, <c>Applications:1</c>, …) or one comma-separated value.</summary>
     private static string[]? ReadApplications(IConfigurationSection section)
