@@ -88,7 +88,7 @@ public sealed class ZoneCatalog : BackgroundService
     }
 
     /// <summary>Brings <see cref="Current"/> to <paramref name="map"/>; true when some file is still to be loaded.</summary>
-    private async Task<bool> ReconcileAsync(KeyValuePair<string, byte[]>[] map, CancellationToken cancellation)
+    internal async Task<bool> ReconcileAsync(KeyValuePair<string, byte[]>[] map, CancellationToken cancellation)
     {
         var current = Current;
         var zones = new Dictionary<DomainName, LoadedZone>(current.Zones);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Configuration;
 using Orleans.TestingHost;
+using PaxosGo.NameServer.Hosting;
 using PaxosGo.Orleans.Applications;
 using PaxosGo.Orleans.Commands;
 using PaxosGo.Orleans.Grains;
@@ -59,8 +60,9 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
     /// <param name="keepDirectory">Keep the directory on dispose.</param>
     /// <param name="misconfiguredNode">A node started with another administrator key than the others (a misconfiguration).</param>
     /// <param name="withTally">Also run the tally application of docs/write-your-own-application.md.</param>
+    /// <param name="withNameServer">Also run the name server (application <c>dns</c>, zone files in <see cref="ZoneContainerOf"/>, DNS on each node's mesh port).</param>
     public static async Task<PaxosTestCluster> StartAsync(
-        string connectionString, string? directory = null, string? container = null, bool keepDirectory = false, string? misconfiguredNode = null, bool withTally = false)
+        string connectionString, string? directory = null, string? container = null, bool keepDirectory = false, string? misconfiguredNode = null, bool withTally = false, bool withNameServer = false)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "paxosgo-test-" + Guid.NewGuid().ToString("N")[..12]);
         container ??= "paxosgo-" + Guid.NewGuid().ToString("N")[..16];
@@ -77,12 +79,13 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
             ["PaxosGoTest:Container"] = container,
             ["PaxosGoTest:MisconfiguredNode"] = misconfiguredNode,
             ["PaxosGoTest:Tally"] = withTally ? "true" : null,
+            ["PaxosGoTest:NameServer"] = withNameServer ? "true" : null,
         }));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
         var cluster = builder.Build();
         await cluster.DeployAsync();
-        return new PaxosTestCluster(cluster, directory) { _keepDirectory = keepDirectory };
+        return new PaxosTestCluster(cluster, directory) { _keepDirectory = keepDirectory, Container = container };
     }
 
     /// <summary>The mesh node a TestCluster silo plays: Primary is node-a, Secondary_1 node-b, Secondary_2 node-c.</summary>
@@ -93,11 +96,31 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
         _ => throw new ArgumentException($"unexpected silo name {siloName}", nameof(siloName)),
     };
 
-    public SiloHandle SiloOf(string node) => Cluster.Silos.Single(s => NodeOfSilo(s.Name) == node);
+    public SiloHandle SiloOf(string node)
+    {
+        lock (_restarted)
+        {
+            return _restarted.LastOrDefault(s => NodeOfSilo(s.Name) == node && s.IsActive)
+                ?? Cluster.Silos.Single(s => NodeOfSilo(s.Name) == node);
+        }
+    }
 
     /// <summary>The PaxosGo node services of <paramref name="node"/>'s silo (in this process): what an insider of that node holds.</summary>
     public PaxosGoNode NodeServices(string node) =>
         ((InProcessSiloHandle)SiloOf(node)).ServiceProvider.GetRequiredService<PaxosGoNode>();
+
+    /// <summary>The blob container of a test cluster's zone files (beside its own container).</summary>
+    public static string ZoneContainerOf(string container) => container + "-zones";
+
+    /// <summary>The blob container of this cluster's zone files.</summary>
+    public string ZoneContainer => ZoneContainerOf(Container);
+
+    /// <summary>The blob container of this cluster's grain state and journals.</summary>
+    public string Container { get; private init; } = "";
+
+    /// <summary>The DNS endpoint of <paramref name="node"/> (its mesh entry).</summary>
+    public System.Net.IPEndPoint DnsEndPoint(string node) =>
+        new(System.Net.IPAddress.Loopback, Mesh.Nodes.Single(n => n.Name == node).Endpoints.DnsPort);
 
     /// <summary>The services of <paramref name="node"/>'s silo (in this process).</summary>
     public IServiceProvider SiloServices(string node) => ((InProcessSiloHandle)SiloOf(node)).ServiceProvider;
@@ -159,12 +182,18 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Starts the silo of a node that was killed, with the same node identity (same silo name).</summary>
+    /// <summary>
+    /// Starts the silo of a node that was killed, with the same node identity (same silo name).
+    /// TestCluster does not track a silo started this way: this cluster does, and stops it on dispose.
+    /// </summary>
     public async Task RestartAsync(string node)
     {
         int instance = Array.IndexOf(Nodes, node);
-        await Cluster.StartSiloAsync(instance, Cluster.Options);
+        var silo = await Cluster.StartSiloAsync(instance, Cluster.Options);
+        lock (_restarted) _restarted.Add(silo);
     }
+
+    private readonly List<SiloHandle> _restarted = new();
 
     public ILearnerGrain Learner(string node) => Grains.GetGrain<ILearnerGrain>(GrainKeys.For(Application, node));
 
@@ -256,6 +285,20 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
         AdminKey.Dispose();
         try
         {
+            SiloHandle[] restarted;
+            lock (_restarted) restarted = _restarted.ToArray();
+            foreach (var silo in restarted.Where(s => s.IsActive))
+            {
+                try
+                {
+                    await silo.StopSiloAsync(stopGracefully: true);
+                }
+                catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+                {
+                    // Stopping anyway.
+                }
+            }
+
             await Cluster.StopAllSilosAsync();
         }
         finally
@@ -311,6 +354,14 @@ internal sealed class PaxosTestCluster : IAsyncDisposable
                 .AddPaxosGoAzureStorage(storage, config["PaxosGoTest:Container"]!)
                 .UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(storage));
             if (config["PaxosGoTest:Tally"] == "true") Tally.TallySilo.AddTally(siloBuilder);
+            if (config["PaxosGoTest:NameServer"] == "true")
+            {
+                siloBuilder.AddNameServer(storage, o =>
+                {
+                    o.Container = ZoneContainerOf(config["PaxosGoTest:Container"]!);
+                    o.RetryInterval = TimeSpan.FromSeconds(1);
+                });
+            }
         }
     }
 
