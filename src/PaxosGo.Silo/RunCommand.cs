@@ -129,6 +129,7 @@ internal static class RunCommand
                     {
                         o.Application = dns;
                         o.ListenOnAnyAddress = settings.ListenOnAnyAddress;
+                        if (settings.DnsUdpThreads is { } threads) o.UdpThreads = threads;
                     });
                 }
                 silo.AddPaxosGoAzureStorage(settings.Storage, settings.Container);

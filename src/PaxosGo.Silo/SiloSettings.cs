@@ -37,6 +37,7 @@ namespace PaxosGo.Silo;
 /// <param name="MaxCommandBytes">The largest command payload the node accepts, or null for the library default.</param>
 /// <param name="MaxSessions">The most client sessions the node holds, or null for the library default.</param>
 /// <param name="SessionIdleTimeout">How long an unused client session lives, or null for the library default.</param>
+/// <param name="DnsUdpThreads">Threads receiving DNS queries over UDP, or null for one per core.</param>
 /// <param name="DnsApplication">The name server's application (zone map, DNS on the node's DNS port), or null for none.</param>
 /// <param name="Tuning">The protocol's tuning (<see cref="ProtocolTuning"/>): what is not configured keeps the library default.</param>
 internal sealed record SiloSettings(
@@ -54,7 +55,8 @@ internal sealed record SiloSettings(
     int? MaxSessions = null,
     TimeSpan? SessionIdleTimeout = null,
     ProtocolTuning? Tuning = null,
-    string? DnsApplication = SiloSettings.DefaultDnsApplication)
+    string? DnsApplication = SiloSettings.DefaultDnsApplication,
+    int? DnsUdpThreads = null)
 {
     /// <summary>Length of <see cref="AdminPublicKey"/>: 32 bytes in hex.</summary>
     public const int AdminPublicKeyLength = 64;
@@ -87,7 +89,8 @@ internal sealed record SiloSettings(
             ReadPositiveInt(section, "MaxSessions", "sessions"),
             ReadPositiveTimeSpan(section, "SessionIdleTimeout"),
             ProtocolTuning.Read(section),
-            ReadDnsApplication(section));
+            ReadDnsApplication(section),
+            ReadPositiveInt(section, "DnsUdpThreads", "threads"));
     }
 
     /// <summary>Checks that <see cref="AdminPublicKey"/> is set and is 64 hex characters.</summary>

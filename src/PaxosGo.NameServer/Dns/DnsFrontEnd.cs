@@ -40,8 +40,8 @@ public sealed class DnsFrontEnd : IHostedService, IDisposable
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _udp = new UdpFrontEnd(_endpoint, () => _catalog.Current, _logger);
-        _udp.Start(_udpThreads);
+        _udp = new UdpFrontEnd(_endpoint, () => _catalog.Current, _logger, _udpThreads);
+        _udp.Start();
         _tcp = new DnsServer(new TcpServerTransport(new IPEndPoint(_endpoint.Address, _udp.LocalEndPoint.Port)));
         _tcp.QueryReceived += OnTcpQuery;
         _tcp.Start();

@@ -6,25 +6,31 @@ using PaxosGo.NameServer.Zones;
 namespace PaxosGo.NameServer.Dns;
 
 /// <summary>
-/// The DNS front end over UDP: one socket, one thread per core blocked in <c>ReceiveFrom</c>, each
-/// answering on its own (no allocation and no task per query on the cached path). A datagram that is
-/// not a query (garbage, a response, too short or too long) is dropped and counted: nothing it holds
-/// can stop the loop, which keeps answering others.
+/// The DNS front end over UDP: one socket, and threads (one per core by default) blocked in
+/// <c>ReceiveFrom</c> on it, each answering on its own (no allocation and no task per query on the
+/// cached path). A datagram that is not a query (garbage, a response, too short or too long) is
+/// dropped and counted: nothing it holds can stop the loop, which keeps answering others.
 /// </summary>
+/// <remarks>
+/// One socket per thread (<c>SO_REUSEPORT</c>) was measured and not kept: no faster, and a worse tail
+/// (the kernel hashes clients to sockets unevenly); see docs/benchmarks.md.
+/// </remarks>
 internal sealed class UdpFrontEnd : IDisposable
 {
     private static readonly KeyValuePair<string, object?> Udp = new("transport", "udp");
     private readonly Socket _socket;
+    private readonly int _threads;
     private readonly Func<ZoneSet> _zones;
     private readonly ILogger _logger;
-    private readonly List<Thread> _threads = new();
     private volatile bool _stopping;
 
-    /// <summary>Binds <paramref name="endpoint"/> (throws <see cref="SocketException"/> when it is taken).</summary>
-    public UdpFrontEnd(IPEndPoint endpoint, Func<ZoneSet> zones, ILogger logger)
+    /// <summary>Binds <paramref name="endpoint"/> for <paramref name="threads"/> threads (throws <see cref="SocketException"/> when it is taken).</summary>
+    public UdpFrontEnd(IPEndPoint endpoint, Func<ZoneSet> zones, ILogger logger, int threads = 1)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         _zones = zones;
         _logger = logger;
+        _threads = threads;
         _socket = new Socket(endpoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
         {
             ReceiveBufferSize = 4 << 20,
@@ -47,46 +53,55 @@ internal sealed class UdpFrontEnd : IDisposable
     /// <summary>Where it listens.</summary>
     public IPEndPoint LocalEndPoint { get; }
 
-    /// <summary>Starts <paramref name="threads"/> receiving threads.</summary>
-    public void Start(int threads)
+    /// <summary>Starts the receiving threads.</summary>
+    public void Start()
     {
-        for (int i = 0; i < threads; i++)
+        for (int i = 0; i < _threads; i++)
         {
-            var thread = new Thread(Serve) { IsBackground = true, Name = $"dns-udp-{i}" };
-            _threads.Add(thread);
+            var thread = new Thread(() => Serve(_socket)) { IsBackground = true, Name = $"dns-udp-{i}" };
+            _running.Add(thread);
             thread.Start();
         }
     }
 
-    private void Serve()
+    private readonly List<Thread> _running = new();
+
+    private void Serve(Socket socket)
     {
         var buffer = new byte[65536];
         var output = new byte[65536];
-        EndPoint remote = new IPEndPoint(LocalEndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0);
+        // The sender's address in place: no allocation per datagram on the cached path.
+        var remote = new SocketAddress(LocalEndPoint.AddressFamily);
+        long answered = 0;
         while (!_stopping)
         {
             int received;
             try
             {
-                received = _socket.ReceiveFrom(buffer, ref remote);
+                received = socket.ReceiveFrom(buffer, SocketFlags.None, remote);
             }
             catch (ObjectDisposedException)
             {
-                return;
+                break;
             }
             catch (SocketException) when (!_stopping)
             {
-                continue; // an ICMP error for an earlier answer, say: nothing to do with the next query
+                Flush(ref answered); // idle (the receive timed out) or an ICMP error for an earlier answer
+                continue;
             }
             catch (SocketException)
             {
-                return;
+                break;
             }
 
             try
             {
                 int length = Answer(buffer, received, output);
-                if (length > 0) _socket.SendTo(output, 0, length, SocketFlags.None, remote);
+                if (length > 0)
+                {
+                    socket.SendTo(output.AsSpan(0, length), SocketFlags.None, remote);
+                    if (++answered == 1024) Flush(ref answered);
+                }
             }
             catch (ObjectDisposedException)
             {
@@ -99,9 +114,19 @@ internal sealed class UdpFrontEnd : IDisposable
             catch (Exception e)
             {
                 // A bug on one query must not stop the loop: log it and go on with the next.
-                Log.QueryFailed(_logger, e, remote.ToString() ?? "?");
+                Log.QueryFailed(_logger, e, remote.ToString());
             }
         }
+
+        Flush(ref answered);
+    }
+
+    /// <summary>Adds this thread's answers since the last flush to the counter (in batches: one counter update per 1,024 answers, and when idle).</summary>
+    private static void Flush(ref long answered)
+    {
+        if (answered == 0) return;
+        NameServerMetrics.QueriesAnswered.Add(answered, Udp);
+        answered = 0;
     }
 
     /// <summary>Writes the answer to <paramref name="received"/> bytes of <paramref name="buffer"/> into <paramref name="output"/>; its length, or 0 to drop the query.</summary>
@@ -120,7 +145,6 @@ internal sealed class UdpFrontEnd : IDisposable
             cached.CopyTo(output, 0);
             output[0] = buffer[0]; // the query's ID
             output[1] = buffer[1];
-            NameServerMetrics.QueriesAnswered.Add(1, Udp);
             return cached.Length;
         }
 
@@ -141,7 +165,6 @@ internal sealed class UdpFrontEnd : IDisposable
         var bytes = DnsWire.Encode(response, ZoneAnswerer.UdpLimit(message));
         zones.Cache.Add(query, bytes);
         bytes.CopyTo(output, 0);
-        NameServerMetrics.QueriesAnswered.Add(1, Udp);
         return bytes.Length;
     }
 
@@ -150,6 +173,6 @@ internal sealed class UdpFrontEnd : IDisposable
     {
         _stopping = true;
         _socket.Dispose();
-        foreach (var thread in _threads) thread.Join(TimeSpan.FromSeconds(2));
+        foreach (var thread in _running) thread.Join(TimeSpan.FromSeconds(2));
     }
 }

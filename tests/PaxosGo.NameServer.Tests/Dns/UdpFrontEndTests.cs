@@ -23,8 +23,8 @@ public sealed class UdpFrontEndTests : IDisposable
     public UdpFrontEndTests()
     {
         var zones = Zones.Set(ZoneTexts.Example);
-        _server = new UdpFrontEnd(new IPEndPoint(IPAddress.Loopback, 0), () => zones, NullLogger.Instance);
-        _server.Start(2);
+        _server = new UdpFrontEnd(new IPEndPoint(IPAddress.Loopback, 0), () => zones, NullLogger.Instance, threads: 2);
+        _server.Start();
         _resolver = new LookupClient(new LookupClientOptions(_server.LocalEndPoint)
         {
             UseTcpFallback = false,
