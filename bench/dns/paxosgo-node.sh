@@ -24,7 +24,15 @@ admin_public_key="$(dotnet "$repo/src/PaxosGo.Cli/bin/Release/net10.0/paxosgo.dl
     --PaxosGo:Node=node-a --PaxosGo:KeyFile="$local_dir/keys/node-a.key" --PaxosGo:MeshFile="$local_dir/mesh.json" \
     --PaxosGo:AdminPublicKey="$admin_public_key" --PaxosGo:ClusterId=local --PaxosGo:ServiceId=local) </dev/null >"$local_dir/logs/bench-node-a.log" 2>&1 &
 node=$!
-trap 'kill -INT "$node" 2>/dev/null; wait "$node" 2>/dev/null || true; bash "$repo/azurite/azurite.sh" stop "$local_dir/azurite" >/dev/null 2>&1 || true' EXIT
+stop() {
+    # A node alone may take long to stop (Orleans tries to reach its dead peers): 20 s, then SIGKILL.
+    kill -INT "$node" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$node" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$node" 2>/dev/null || true
+    wait "$node" 2>/dev/null || true
+    bash "$repo/azurite/azurite.sh" stop "$local_dir/azurite" >/dev/null 2>&1 || true
+}
+trap stop EXIT
 for _ in $(seq 1 120); do
     dig @127.0.0.1 -p "$port" www.example.com A +short +norec +time=1 +tries=1 2>/dev/null | grep -q . && break
     sleep 0.5

@@ -12,10 +12,12 @@ using PaxosGo.Cli;
 //   paxosgo state --app counter --mesh PATH [--linearizable]
 //   paxosgo status --app counter --mesh PATH         a table of every node (plain text when redirected)
 //   paxosgo watch --app counter --mesh PATH [--interval S]   the same table, refreshed until Ctrl-C
+//   paxosgo zone put FILE [--name NAME] --mesh PATH --key PATH   store a zone file by content key, put it in the name server
+//   paxosgo zone rm NAME --mesh PATH --key PATH / zone get NAME --mesh PATH / zone list --mesh PATH
 // Exit codes: 0 done, 1 failed (no connection, not committed in time, unknown application, command
 // rejected), 2 usage error or bad key file (watch: stdout not a terminal), 3 (state, status) some node did not answer. Errors are one line on stderr.
 var connection = new ConnectionOptions();
-var root = new RootCommand("paxosgo: manage client keys, register clients, submit signed commands to a PaxosGo cluster and show every node's replica.");
+var root = new RootCommand("paxosgo: manage client keys, register clients, submit signed commands to a PaxosGo cluster, manage the name server's zones and show every node's replica.");
 connection.AddTo(root);
 root.Subcommands.Add(KeyCommand.CreateKeygen());
 root.Subcommands.Add(KeyCommand.CreateKey());

@@ -58,7 +58,7 @@ internal static class RunCommand
         var command = new Command(
             "run",
             "Run this node's silo until SIGINT or SIGTERM. Settings (section PaxosGo: Node, KeyFile, MeshFile, AdminPublicKey, Storage, ClusterId, " +
-            $"ServiceId, Applications, Container, ListenOnAnyAddress, MaxCommandBytes, MaxSessions, SessionIdleTimeout, and the protocol's tuning: Tick, TimerPeriod, ResultTimeout, Journal, JournalCheckpointEvery, AcceptorsNotifyLearners, Proposer:*, Learner:*) come from the config file, then {EnvironmentPrefix}* environment " +
+            $"ServiceId, Applications (the counter applications), DnsApplication (the name server, default dns; none: off), DnsUdpThreads, Container, ListenOnAnyAddress, MaxCommandBytes, MaxSessions, SessionIdleTimeout, and the protocol's tuning: Tick, TimerPeriod, ResultTimeout, Journal, JournalCheckpointEvery, AcceptorsNotifyLearners, Proposer:*, Learner:*) come from the config file, then {EnvironmentPrefix}* environment " +
             $"variables ({EnvironmentPrefix}PaxosGo__Node=node-a), then --PaxosGo:Node=node-a arguments. AdminPublicKey (required) is the administrator's " +
             "Ed25519 public key, 64 hex characters: only commands it signs may register clients, and only registered clients' signed commands are executed.")
         {
