@@ -41,6 +41,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "PaxosGo journal {Prefix}: could not delete all that checkpoint {Checkpoint} covers; the next checkpoint retries")]
     public static partial void CheckpointCleanupFailed(ILogger logger, Exception exception, string prefix, string checkpoint);
 
-    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "PaxosGo application {Application}: its command validator failed on request {RequestId} of client {ClientId}; the command was refused")]
+    [LoggerMessage(EventId = 1015, Level = LogLevel.Warning, Message = "PaxosGo application {Application}: its command validator failed on request {RequestId} of client {ClientId}; nothing was proposed, the client may retry")]
     public static partial void ValidatorFailed(ILogger logger, Exception exception, string application, string clientId, ulong requestId);
 }

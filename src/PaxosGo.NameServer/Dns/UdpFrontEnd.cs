@@ -22,6 +22,7 @@ internal sealed class UdpFrontEnd : IDisposable
     private readonly int _threads;
     private readonly Func<ZoneSet> _zones;
     private readonly ILogger _logger;
+    private readonly List<Thread> _running = new();
     private volatile bool _stopping;
 
     /// <summary>Binds <paramref name="endpoint"/> for <paramref name="threads"/> threads (throws <see cref="SocketException"/> when it is taken).</summary>
@@ -58,15 +59,13 @@ internal sealed class UdpFrontEnd : IDisposable
     {
         for (int i = 0; i < _threads; i++)
         {
-            var thread = new Thread(() => Serve(_socket)) { IsBackground = true, Name = $"dns-udp-{i}" };
+            var thread = new Thread(Serve) { IsBackground = true, Name = $"dns-udp-{i}" };
             _running.Add(thread);
             thread.Start();
         }
     }
 
-    private readonly List<Thread> _running = new();
-
-    private void Serve(Socket socket)
+    private void Serve()
     {
         var buffer = new byte[65536];
         var output = new byte[65536];
@@ -78,7 +77,7 @@ internal sealed class UdpFrontEnd : IDisposable
             int received;
             try
             {
-                received = socket.ReceiveFrom(buffer, SocketFlags.None, remote);
+                received = _socket.ReceiveFrom(buffer, SocketFlags.None, remote);
             }
             catch (ObjectDisposedException)
             {
@@ -99,7 +98,7 @@ internal sealed class UdpFrontEnd : IDisposable
                 int length = Answer(buffer, received, output);
                 if (length > 0)
                 {
-                    socket.SendTo(output.AsSpan(0, length), SocketFlags.None, remote);
+                    _socket.SendTo(output.AsSpan(0, length), SocketFlags.None, remote);
                     if (++answered == 1024) Flush(ref answered);
                 }
             }

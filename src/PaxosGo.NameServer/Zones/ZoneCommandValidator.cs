@@ -19,9 +19,18 @@ public sealed class ZoneCommandValidator(ZoneFileStore store) : ICommandValidato
         if (command is null) return $"not a zone command: {error}";
         if (command.Operation != ZoneOperation.Put) return null;
         string hex = Convert.ToHexStringLower(command.Hash!);
-        var content = await store.GetAsync(command.Hash!, cancellationToken).ConfigureAwait(false);
+        byte[]? content;
+        try
+        {
+            content = await store.GetAsync(command.Hash!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message; // larger than a zone file may be
+        }
+
         if (content is null) return $"zone file {hex} is not in storage: upload it before the put";
-        if (!SHA256.HashData(content).AsSpan().SequenceEqual(command.Hash)) return $"the stored zone file {hex} does not hash to {hex}";
+        if (!SHA256.HashData(content).AsSpan().SequenceEqual(command.Hash)) return $"the zone file stored under {hex} does not hash to it (tampered or corrupted in storage)";
         return ZoneFile.Parse(command.Name, content, out var invalid) is null ? $"zone {command.Name}: {invalid}" : null;
     }
 }

@@ -5,7 +5,8 @@ namespace PaxosGo.Orleans.Applications;
 /// authenticated and before anything is proposed (<see cref="ApplicationSiloBuilderExtensions.AddCommandValidator{TValidator}"/>).
 /// A payload it refuses is answered with <see cref="Commands.CommandRejectionCodes.Invalid"/> and the
 /// reason, and changes nothing. It may look outside the replicated state (storage, say), which the
-/// state machine itself must never do.
+/// state machine itself must never do. A validator that throws gives no verdict: nothing is proposed,
+/// and the client is told to retry the same request.
 /// </summary>
 public interface ICommandValidator
 {

@@ -157,8 +157,11 @@ public sealed class LearnerGrain(
         }
         catch (Exception e)
         {
+            // Not a verdict (storage unreachable, say): nothing is proposed, and the client retries
+            // the same request, which a rejection would stop.
             Log.ValidatorFailed(Logger, e, Application, command.ClientId, command.RequestId);
-            refusal = $"the command could not be checked: {ErrorText.Describe(e)}";
+            throw new InvalidOperationException(
+                $"Application '{Application}' could not check request {command.RequestId} of client {command.ClientId} now ({ErrorText.Describe(e)}); nothing was proposed: retry it.");
         }
 
         if (refusal is not null)
