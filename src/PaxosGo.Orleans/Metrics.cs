@@ -59,9 +59,9 @@ internal static class Metrics
     public static readonly Counter<long> LinkBatches =
         Meter.CreateCounter<long>("paxosgo.link.batches", description: "Link batches between nodes (direction sent or received), each under one signature");
 
-    /// <summary>Protocol messages carried by link batches (direction sent or received).</summary>
+    /// <summary>Protocol messages carried by link batches (direction sent or received), or dropped unsent for a node with no Active silo.</summary>
     public static readonly Counter<long> LinkMessages =
-        Meter.CreateCounter<long>("paxosgo.link.messages", description: "Protocol messages carried by link batches between nodes (direction sent or received)");
+        Meter.CreateCounter<long>("paxosgo.link.messages", description: "Protocol messages carried by link batches between nodes (direction sent or received), or dropped for a node with no active silo");
 
     /// <summary>Activations of protocol grains (tags <c>role</c>, then <c>node</c>): beyond one per grain, each is a reload from storage.</summary>
     public static readonly Counter<long> GrainsActivated =

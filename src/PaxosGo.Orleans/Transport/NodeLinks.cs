@@ -15,7 +15,10 @@ namespace PaxosGo.Orleans.Transport;
 /// the outboxes (<see cref="FlushAll"/>): a batch carries that turn's messages for the peer and
 /// whatever other grains queued meanwhile (no timer, no waiting, no extra hop). The receiving
 /// side keeps one <see cref="LinkReplayWindow"/> per sender here too, so that it outlives the link
-/// grain's activation. Thread-safe; one per silo.
+/// grain's activation. A batch for a node that has no Active silo in Orleans membership is dropped
+/// before it is signed, as a message to a crashed node is lost: placing its link grain would fail,
+/// and Orleans would log each failure with a stack trace (a node whose peers were down logged
+/// megabytes a minute). Thread-safe; one per silo.
 /// </summary>
 public sealed class NodeLinks
 {
@@ -25,11 +28,12 @@ public sealed class NodeLinks
     private readonly PaxosGoNode _node;
     private readonly IGrainFactory _grains;
     private readonly ILogger<NodeLinks> _logger;
+    private readonly IClusterMembershipService? _membership;
     private readonly Outbox?[] _outboxes;
     private readonly LinkReplayWindow[] _windows;
 
-    /// <summary>Creates the links of <paramref name="node"/>.</summary>
-    public NodeLinks(PaxosGoNode node, IGrainFactory grains, ILogger<NodeLinks> logger)
+    /// <summary>Creates the links of <paramref name="node"/>; with <paramref name="membership"/>, batches for nodes with no Active silo are dropped unsent.</summary>
+    public NodeLinks(PaxosGoNode node, IGrainFactory grains, ILogger<NodeLinks> logger, IClusterMembershipService? membership = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(grains);
@@ -37,6 +41,7 @@ public sealed class NodeLinks
         _node = node;
         _grains = grains;
         _logger = logger;
+        _membership = membership;
         var mesh = node.Identity.Mesh;
         _outboxes = new Outbox?[mesh.Count];
         _windows = new LinkReplayWindow[mesh.Count];
@@ -89,6 +94,18 @@ public sealed class NodeLinks
         lock (window) return window.Highest;
     }
 
+    /// <summary>Whether node <paramref name="name"/> has an Active silo in membership (always, without membership).</summary>
+    private bool IsUp(string name)
+    {
+        if (_membership is null) return true;
+        foreach (var member in _membership.CurrentSnapshot.Members.Values)
+        {
+            if (member.Status == SiloStatus.Active && string.Equals(member.Name, name, StringComparison.Ordinal)) return true;
+        }
+
+        return false;
+    }
+
     private sealed class Outbox(NodeLinks links, int to, string toName)
     {
         private readonly List<LinkItem> _items = [];
@@ -108,6 +125,14 @@ public sealed class NodeLinks
                 lock (_items)
                 {
                     if (_items.Count == 0) return;
+                    if (!links.IsUp(toName))
+                    {
+                        // Lost, as a message to a crashed node is: the protocol sends again what matters.
+                        Metrics.LinkMessages.Add(_items.Count, new KeyValuePair<string, object?>("direction", "dropped"));
+                        Log.LinkNotSent(links._logger, null, toName, _items.Count);
+                        _items.Clear();
+                        return;
+                    }
 
                     items = Take();
                     sequence = ++_sequence;

@@ -133,6 +133,24 @@ public sealed class ClusterTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task LinkBatchesToANodeWithNoActiveSilo_AreDroppedUnsentAndCounted_NotFailedOneByOneInOrleans()
+    {
+        await using var cluster = await PaxosTestCluster.StartAsync(azurite.ConnectionString);
+        using var meter = new PaxosGoMeter();
+        var client = await cluster.RegisterClientAsync(Patience);
+        await cluster.Cluster.StopSiloAsync(cluster.SiloOf("node-c"));
+
+        // The leader's heartbeats (every 100 ms) still have node-c as a recipient: once membership says
+        // node-c has no Active silo, they are dropped before they are signed, and counted.
+        Assert.True(await meter.WaitForAsync("paxosgo.link.messages", "dropped", 5, Patience) >= 5, "no link message to node-c was dropped");
+        int failures = SiloLogCapture.CountLogged<SiloUnavailableException>("Node 'node-c' has no active silo");
+        await cluster.SubmitAsync(client, 1, [1], Patience); // two nodes still commit
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(failures, SiloLogCapture.CountLogged<SiloUnavailableException>("Node 'node-c' has no active silo"));
+        Assert.True(meter.Count("paxosgo.link.messages", "dropped") > 5);
+    }
+
+    [Fact]
     public async Task StoppingEverySilo_AndStartingAgainOnTheSameStorage_KeepsEveryAcknowledgedCommand()
     {
         string directory;

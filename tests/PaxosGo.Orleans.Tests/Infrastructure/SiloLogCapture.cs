@@ -16,6 +16,11 @@ internal sealed class SiloLogCapture : ILoggerProvider
         where T : Exception =>
         Entries.Any(e => e.Exception is T && e.Exception.Message.Contains(text, StringComparison.Ordinal));
 
+    /// <summary>How many warnings and errors with an exception of type <typeparamref name="T"/> whose message contains <paramref name="text"/> the silos logged (of the last 10,000 kept).</summary>
+    public static int CountLogged<T>(string text)
+        where T : Exception =>
+        Entries.Count(e => e.Exception is T && e.Exception.Message.Contains(text, StringComparison.Ordinal));
+
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName);
 
     public void Dispose()
