@@ -40,7 +40,15 @@ public sealed class DnsFrontEnd : IHostedService, IDisposable
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _udp = new UdpFrontEnd(_endpoint, () => _catalog.Current, _logger, _udpThreads);
+        try
+        {
+            _udp = new UdpFrontEnd(_endpoint, () => _catalog.Current, _logger, _udpThreads);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new InvalidOperationException($"the DNS port {_endpoint} (UDP) of node '{_node}' is not available: {e.Message}", e);
+        }
+
         _udp.Start();
         _tcp = new DnsServer(new TcpServerTransport(new IPEndPoint(_endpoint.Address, _udp.LocalEndPoint.Port)));
         _tcp.QueryReceived += OnTcpQuery;

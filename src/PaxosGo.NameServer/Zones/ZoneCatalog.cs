@@ -42,8 +42,10 @@ public sealed class ZoneCatalog : BackgroundService
     /// <summary>Every zone of the replicated map, as this node holds it.</summary>
     public IReadOnlyList<ZoneStatus> Statuses => Volatile.Read(ref _statuses);
 
-    /// <summary>The <c>state</c> of the replica the last reconciliation read (so callers can wait for a version).</summary>
-    public ulong? ServedState { get; private set; }
+    /// <summary>The <c>state</c> of the replica the last reconciliation read, or null before the first.</summary>
+    public ulong? ServedState => Volatile.Read(ref _servedState) is var s and >= 0 ? (ulong)s : null;
+
+    private long _servedState = -1;
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -67,7 +69,7 @@ public sealed class ZoneCatalog : BackgroundService
             try
             {
                 pending = await ReconcileAsync(map, stoppingToken).ConfigureAwait(false);
-                ServedState = version.State;
+                Volatile.Write(ref _servedState, (long)version.State);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
