@@ -261,7 +261,6 @@ for key in "$ADMIN_KEY" "$CLIENT_KEY"; do
         say "generated $key"
     fi
 done
-# 'key show' prints "client id:  <hex>" and "public key: <hex>".
 # dig comes with bind9-dnsutils; install it when missing (as root, or with sudo when that works without
 # a password), else show the zones through the HTTP API only.
 DIG=""
@@ -279,6 +278,7 @@ ensure_dig() {
     DIG="$(command -v dig || true)"
 }
 
+# 'key show' prints "client id:  <hex>" and "public key: <hex>".
 key_field() { paxosgo key show --key "$1" | awk -v field="$2" '$1 " " $2 == field ":" { print $3 }'; }
 ADMIN_PUBLIC_KEY="$(key_field "$ADMIN_KEY" "public key")"
 CLIENT_ID="$(key_field "$CLIENT_KEY" "client id")"
