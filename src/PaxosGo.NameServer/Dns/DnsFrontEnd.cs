@@ -50,9 +50,18 @@ public sealed class DnsFrontEnd : IHostedService, IDisposable
         }
 
         _udp.Start();
-        _tcp = new DnsServer(new TcpServerTransport(new IPEndPoint(_endpoint.Address, _udp.LocalEndPoint.Port)));
-        _tcp.QueryReceived += OnTcpQuery;
-        _tcp.Start();
+        try
+        {
+            _tcp = new DnsServer(new TcpServerTransport(new IPEndPoint(_endpoint.Address, _udp.LocalEndPoint.Port)));
+            _tcp.QueryReceived += OnTcpQuery;
+            _tcp.Start();
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
+        {
+            Dispose(); // a failed start is not stopped: close the UDP side here
+            throw new InvalidOperationException($"the DNS port {_endpoint} (TCP) of node '{_node}' is not available: {e.Message}", e);
+        }
+
         Log.Listening(_logger, _node, _udp.LocalEndPoint, _application);
         return Task.CompletedTask;
     }

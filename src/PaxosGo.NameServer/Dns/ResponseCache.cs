@@ -6,14 +6,19 @@ namespace PaxosGo.NameServer.Dns;
 /// Encoded UDP answers by query: two queries whose bytes after the 2-byte ID are the same (flags,
 /// question, EDNS record) get the same answer from the same zones, so an answer is encoded once and
 /// then copied with the new ID. One cache per <see cref="Zones.ZoneSet"/>, which a zone change
-/// replaces; bounded (a flood of distinct queries empties it rather than grow it).
+/// replaces; bounded: at most <see cref="Capacity"/> answers to queries of at most
+/// <see cref="MaxQueryBytes"/> (a flood of distinct queries empties it rather than grow it).
 /// </summary>
 internal sealed class ResponseCache
 {
     /// <summary>The most answers kept.</summary>
     public const int Capacity = 20_000;
 
+    /// <summary>The longest query whose answer is kept (longer ones are rare: EDNS options, padding).</summary>
+    public const int MaxQueryBytes = 512;
+
     private readonly ConcurrentDictionary<byte[], byte[]> _answers = new(ContentComparer.Instance);
+    private int _count; // ConcurrentDictionary.Count takes every lock: a counter of our own instead
     private readonly ConcurrentDictionary<byte[], byte[]>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
 
     public ResponseCache() => _lookup = _answers.GetAlternateLookup<ReadOnlySpan<byte>>();
@@ -24,8 +29,15 @@ internal sealed class ResponseCache
     /// <summary>Keeps <paramref name="answer"/> for <paramref name="query"/>.</summary>
     public void Add(ReadOnlySpan<byte> query, byte[] answer)
     {
-        if (_answers.Count >= Capacity) _answers.Clear();
-        _answers.TryAdd(query[2..].ToArray(), answer);
+        if (query.Length > MaxQueryBytes) return;
+        if (Interlocked.Increment(ref _count) > Capacity)
+        {
+            // Full (a flood of distinct names, say): start over rather than grow.
+            _answers.Clear();
+            Interlocked.Exchange(ref _count, 1);
+        }
+
+        if (!_answers.TryAdd(query[2..].ToArray(), answer)) Interlocked.Decrement(ref _count);
     }
 
     private sealed class ContentComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>

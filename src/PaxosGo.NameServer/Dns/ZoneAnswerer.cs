@@ -7,7 +7,7 @@ namespace PaxosGo.NameServer.Dns;
 /// How a node answers one DNS query from the zones it serves, authoritatively: records of the asked
 /// type (following CNAMEs inside the zone), NODATA (no error, no answer, the SOA in the authority
 /// section) for a name without that type, NXDOMAIN with the SOA for a name the zone lacks, and
-/// REFUSED for a name outside every zone. Pure: the same query and zones give the same answer.
+/// REFUSED for a name outside every zone (or a class other than IN and ANY). Pure: the same query and zones give the same answer.
 /// Not served: delegations below a zone's apex, wildcards, DNSSEC, zone transfers.
 /// </summary>
 public static class ZoneAnswerer
@@ -31,8 +31,8 @@ public static class ZoneAnswerer
         response.AdditionalRecords.Clear();
         if (query.IsEDnsEnabled)
         {
-            // Our own OPT record: our payload size, no options echoed.
-            response.EDnsOptions = new OptRecord(MaxUdpPayload);
+            // Our own OPT record: our payload size, the DO bit copied (RFC 3225), no options echoed.
+            response.EDnsOptions = new OptRecord(MaxUdpPayload) { IsDnsSecOk = query.EDnsOptions!.IsDnsSecOk };
             if (query.EDnsOptions!.Version != 0)
             {
                 response.ReturnCode = ReturnCode.BadVersion;
@@ -83,8 +83,11 @@ public static class ZoneAnswerer
             if (question.RecordType != RecordType.CName && records is [CNameRecord cname])
             {
                 response.AnswerRecords.Add(cname);
-                // Follow the alias while it stays in this zone; a client resolves the rest itself.
-                if (hop + 1 >= MaxCnameChain || !cname.CanonicalName.IsEqualOrSubDomainOf(zone.Name)) return response;
+                // Follow the alias through the zones this node serves (the closest enclosing one each
+                // time); a client resolves the rest itself.
+                var next = zones.Find(cname.CanonicalName);
+                if (hop + 1 >= MaxCnameChain || next is null) return response;
+                zone = next;
                 name = cname.CanonicalName;
                 continue;
             }

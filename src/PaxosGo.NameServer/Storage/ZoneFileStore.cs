@@ -84,5 +84,9 @@ public sealed class ZoneFileStore
         {
             return null;
         }
+        catch (RequestFailedException e) when (e.Status == 416)
+        {
+            return Array.Empty<byte>(); // a range read of an empty blob: it exists, and holds nothing
+        }
     }
 }

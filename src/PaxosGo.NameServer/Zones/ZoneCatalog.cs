@@ -23,6 +23,8 @@ public sealed class ZoneCatalog : BackgroundService
     private readonly TimeSpan _retry;
     private readonly ILogger<ZoneCatalog> _logger;
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal); // refusals logged and counted once
+    private readonly Dictionary<string, string> _verdicts = new(StringComparer.Ordinal); // file hash -> why it can never load (content-addressed: the verdict stands)
+    private ulong _servedNextSlot; // the replica version the served zones come from
     private ZoneSet _current = ZoneSet.Empty;
     private IReadOnlyList<ZoneStatus> _statuses = Array.Empty<ZoneStatus>();
 
@@ -65,11 +67,19 @@ public sealed class ZoneCatalog : BackgroundService
                 continue;
             }
 
+            if (version.NextSlot < _servedNextSlot)
+            {
+                // A replica restarted from an older snapshot: keep serving the newer map until it catches up.
+                await Task.WhenAny(_replicas.WaitForChangeAsync(_application, version.State, stoppingToken)).ConfigureAwait(false);
+                continue;
+            }
+
             bool pending;
             try
             {
                 pending = await ReconcileAsync(map, stoppingToken).ConfigureAwait(false);
                 Volatile.Write(ref _servedState, (long)version.State);
+                _servedNextSlot = version.NextSlot;
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
@@ -144,6 +154,15 @@ public sealed class ZoneCatalog : BackgroundService
 
     private async Task<(LoadedZone? Zone, string? Error)> LoadAsync(string name, byte[] hash, CancellationToken cancellation)
     {
+        if (_verdicts.TryGetValue($"{name} {Convert.ToHexStringLower(hash)}", out var verdict)) return (null, verdict);
+        var (zone, error, final) = await TryLoadAsync(name, hash, cancellation).ConfigureAwait(false);
+        if (final) _verdicts[$"{name} {Convert.ToHexStringLower(hash)}"] = error!;
+        return (zone, error);
+    }
+
+    /// <summary>Reads, rehashes and checks a file; <c>Final</c> when the refusal can never change (an invalid file stays invalid).</summary>
+    private async Task<(LoadedZone? Zone, string? Error, bool Final)> TryLoadAsync(string name, byte[] hash, CancellationToken cancellation)
+    {
         byte[]? content;
         try
         {
@@ -151,16 +170,18 @@ public sealed class ZoneCatalog : BackgroundService
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return (null, $"zone file could not be read: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            return (null, $"zone file could not be read: {e.GetType().Name}: {e.Message.Split('\n')[0]}", false);
         }
 
-        if (content is null) return (null, "zone file missing from storage");
+        // Missing or changed in storage: it may be put right (uploaded again), so it is tried again.
+        if (content is null) return (null, "zone file missing from storage", false);
         if (!SHA256.HashData(content).AsSpan().SequenceEqual(hash))
         {
-            return (null, "stored zone file does not hash to the replicated value (tampered or corrupted)");
+            return (null, "stored zone file does not hash to the replicated value (tampered or corrupted)", false);
         }
 
+        // The right bytes, but not a valid zone: that never changes.
         var file = ZoneFile.Parse(name, content, out var error);
-        return file is null ? (null, $"invalid zone file: {error}") : (new LoadedZone(file, hash), null);
+        return file is null ? (null, $"invalid zone file: {error}", true) : (new LoadedZone(file, hash), null, false);
     }
 }

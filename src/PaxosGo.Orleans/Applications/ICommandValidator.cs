@@ -6,7 +6,9 @@ namespace PaxosGo.Orleans.Applications;
 /// A payload it refuses is answered with <see cref="Commands.CommandRejectionCodes.Invalid"/> and the
 /// reason, and changes nothing. It may look outside the replicated state (storage, say), which the
 /// state machine itself must never do. A validator that throws gives no verdict: nothing is proposed,
-/// and the client is told to retry the same request.
+/// and the client is told to retry the same request. Give the same verdict for the same payload every
+/// time: a retry of a request may be checked again (on another node), and refusing a retry whose first
+/// attempt was proposed would tell the client that nothing changed when it may commit.
 /// </summary>
 public interface ICommandValidator
 {

@@ -137,7 +137,10 @@ public sealed class LearnerGrain(
         }
 
         CommandGate.CheckFresh(command.RequestId, replica.LastRequestId(clientId));
-        if (_validator is not null && clientId != Replica.AdminClientId && !replica.TryGetCachedResult(clientId, command.RequestId, out _))
+        // Checked once per request on this node: not when its result is cached, nor again while an
+        // earlier attempt of it waits here (it may already be proposed).
+        if (_validator is not null && clientId != Replica.AdminClientId && !_waiters.ContainsKey((clientId, command.RequestId))
+            && !replica.TryGetCachedResult(clientId, command.RequestId, out _))
         {
             await ValidateAsync(command);
         }

@@ -146,6 +146,28 @@ public sealed class ZoneAnswererTests
     }
 
     [Fact]
+    public void AnAliasIntoANestedZone_IsFollowedThere_NotAnsweredNxdomainByTheParent()
+    {
+        var parent = Zones.Load(ZoneTexts.Example + "alias IN CNAME host.sub.example.com.\n");
+        var child = Zones.Load("@ IN SOA ns1 host 77 2 3 4 5\nhost IN A 198.51.100.9\n", "sub.example.com");
+        var zones = new global::PaxosGo.NameServer.Zones.ZoneSet([parent, child]);
+        var answer = ZoneAnswerer.Answer(Query("alias.example.com", RecordType.A), zones)!;
+        Assert.Equal(ReturnCode.NoError, answer.ReturnCode);
+        Assert.Collection(answer.AnswerRecords,
+            r => Assert.IsType<CNameRecord>(r),
+            r => Assert.Equal("198.51.100.9", ((ARecord)r).Address.ToString()));
+    }
+
+    [Fact]
+    public void TheDnssecOkBit_IsCopiedIntoTheAnswersOptRecord()
+    {
+        var query = Query("www.example.com", RecordType.A, edns: true);
+        query.EDnsOptions!.IsDnsSecOk = true;
+        Assert.True(ZoneAnswerer.Answer(query, Example)!.EDnsOptions!.IsDnsSecOk);
+        Assert.False(ZoneAnswerer.Answer(Query("www.example.com", RecordType.A, edns: true), Example)!.EDnsOptions!.IsDnsSecOk);
+    }
+
+    [Fact]
     public void TheLongestEnclosingZone_Answers_WhenZonesNest()
     {
         var parent = Zones.Load(ZoneTexts.Example);

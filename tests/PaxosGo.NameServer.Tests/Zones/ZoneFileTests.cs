@@ -57,6 +57,8 @@ public sealed class ZoneFileTests
     [InlineData("@ IN SOA ns1 host ( 1 2 3 4 5\n", "never closed")]
     [InlineData("@ IN SOA ns1 host 1 2 3 4 5\nwww IN TXT \"open\n", "not closed")]
     [InlineData("$INCLUDE /etc/passwd\n", "$INCLUDE")]
+    [InlineData("@ IN SOA ns1 host 1 2 3 4 5\nsub IN NS ns.other.example.\n", "delegations below the apex")]
+    [InlineData("@ IN SOA ns1 host 1 2 3 4 5\n*.web IN A 192.0.2.1\n", "wildcards are not served")]
     [InlineData("", "no records")]
     public void AnInvalidZoneFile_IsRefusedWithItsReason(string text, string reason)
     {

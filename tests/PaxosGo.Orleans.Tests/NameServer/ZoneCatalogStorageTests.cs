@@ -64,6 +64,12 @@ public sealed class ZoneCatalogStorageTests(AzuriteFixture azurite)
         Assert.Equal(2, logs.Count(LogLevel.Warning));
         Assert.Equal(2, meter.Count("paxosgo.dns.zone_files.refused", null));
 
+        // An empty file (it hashes to SHA-256 of nothing) is read as empty and refused as no zone.
+        byte[] empty = SHA256.HashData(Array.Empty<byte>());
+        await container.GetBlobClient(ZoneFileStore.BlobNameOf(empty)).UploadAsync(new BinaryData(Array.Empty<byte>()), overwrite: true);
+        Assert.True(await catalog.ReconcileAsync([KeyValuePair.Create("example.net.", empty)], default));
+        Assert.Contains("no records", Assert.Single(catalog.Statuses).Error, StringComparison.Ordinal);
+
         // Storage holds the right bytes again: the next try serves v2; a zone gone from the map is dropped.
         await container.GetBlobClient(ZoneFileStore.BlobNameOf(h2)).UploadAsync(new BinaryData(v2), overwrite: true);
         Assert.False(await catalog.ReconcileAsync(map, default));
