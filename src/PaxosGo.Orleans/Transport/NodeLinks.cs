@@ -94,17 +94,34 @@ public sealed class NodeLinks
         lock (window) return window.Highest;
     }
 
-    /// <summary>Whether node <paramref name="name"/> has an Active silo in membership (always, without membership).</summary>
-    private bool IsUp(string name)
+    /// <summary>Whether node <paramref name="to"/> has an Active silo in membership (always, without membership).</summary>
+    private bool IsUp(int to)
     {
         if (_membership is null) return true;
-        foreach (var member in _membership.CurrentSnapshot.Members.Values)
+        var snapshot = _membership.CurrentSnapshot;
+        var view = Volatile.Read(ref _view);
+        if (view is null || !ReferenceEquals(view.Snapshot, snapshot))
         {
-            if (member.Status == SiloStatus.Active && string.Equals(member.Name, name, StringComparison.Ordinal)) return true;
+            // Worked out once per membership change, not on every flush.
+            var up = new bool[_outboxes.Length];
+            var mesh = _node.Identity.Mesh;
+            foreach (var member in snapshot.Members.Values)
+            {
+                if (member.Status != SiloStatus.Active) continue;
+                for (int i = 0; i < up.Length; i++) up[i] |= string.Equals(member.Name, mesh[i].Name, StringComparison.Ordinal);
+            }
+
+            view = new MembershipView(snapshot, up);
+            Volatile.Write(ref _view, view);
         }
 
-        return false;
+        return view.Up[to];
     }
+
+    private MembershipView? _view;
+
+    /// <summary>Which nodes have an Active silo, as of one membership snapshot.</summary>
+    private sealed record MembershipView(ClusterMembershipSnapshot Snapshot, bool[] Up);
 
     private sealed class Outbox(NodeLinks links, int to, string toName)
     {
@@ -125,7 +142,7 @@ public sealed class NodeLinks
                 lock (_items)
                 {
                     if (_items.Count == 0) return;
-                    if (!links.IsUp(toName))
+                    if (!links.IsUp(to))
                     {
                         // Lost, as a message to a crashed node is: the protocol sends again what matters.
                         Metrics.LinkMessages.Add(_items.Count, new KeyValuePair<string, object?>("direction", "dropped"));

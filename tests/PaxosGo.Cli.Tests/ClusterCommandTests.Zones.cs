@@ -1,27 +1,15 @@
 using PaxosGo.Cli.Tests.Infrastructure;
 using Xunit;
-using Xunit.Abstractions;
 
 namespace PaxosGo.Cli.Tests;
 
 /// <summary>
-/// <c>paxosgo zone</c> against three real <c>paxosgo-silo</c> processes (which run the name server by
-/// default): a zone file is checked, stored, put through Paxos and then served by every node; a bad
-/// file is one line and a non-zero exit with nothing stored or proposed; rm removes, and says when
-/// there was nothing to remove.
+/// <c>paxosgo zone</c> on the same cluster (its silos run the name server by default): a zone file is
+/// checked, stored, put through Paxos and then served by every node; a bad file is one line and a
+/// non-zero exit with nothing stored or proposed; rm removes, and says when there was nothing to remove.
 /// </summary>
-public sealed class ZoneCommandTests : IClassFixture<LocalCluster>
+public sealed partial class ClusterCommandTests
 {
-    private static readonly TimeSpan CatchUpTimeout = TimeSpan.FromSeconds(20);
-    private readonly LocalCluster _cluster;
-    private readonly ITestOutputHelper _output;
-
-    public ZoneCommandTests(LocalCluster cluster, ITestOutputHelper output)
-    {
-        _cluster = cluster;
-        _output = output;
-    }
-
     [Fact]
     public async Task ZonePut_IsServedByEveryNode_ZoneRm_RemovesIt_AndBadInputIsOneLineAndANonZeroExit()
     {
@@ -78,19 +66,5 @@ public sealed class ZoneCommandTests : IClassFixture<LocalCluster>
         }
 
         throw new InvalidOperationException("PaxosGo.Orleans.sln not found above " + AppContext.BaseDirectory);
-    }
-
-    private async Task<ProcessResult> CliAsync(params string[] args)
-    {
-        var result = await _cluster.RunCliAsync(args);
-        _output.WriteLine(result.ToString());
-        return result;
-    }
-
-    private async Task<ProcessResult> CliOnClusterAsync(params string[] args)
-    {
-        var result = await _cluster.RunCliOnClusterAsync(args);
-        _output.WriteLine(result.ToString());
-        return result;
     }
 }
